@@ -1,0 +1,121 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Almanac",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "upload-api", targets: ["UploadAPI"]),
+        .executable(name: "etl-worker", targets: ["ETLWorker"]),
+        .executable(name: "forecast-worker", targets: ["ForecastWorker"]),
+        .executable(name: "train-worker", targets: ["TrainWorker"]),
+        .executable(name: "almanac-bench", targets: ["AlmanacBench"]),
+        .executable(name: "queue-probe", targets: ["QueueProbe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+    ],
+    targets: [
+        // C libraries, each wrapped once.
+        .systemLibrary(name: "CLibPQ", path: "Libraries/CLibPQ"),
+        .systemLibrary(name: "CHiredis", path: "Libraries/CHiredis"),
+        .systemLibrary(name: "CSQLite", path: "Libraries/CSQLite"),
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+            path: "Libraries/Postgres", swiftSettings: strict),
+        .target(
+            name: "Redis",
+            dependencies: ["CHiredis", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Libraries/Redis", swiftSettings: strict),
+        .target(
+            name: "SQLite",
+            dependencies: ["CSQLite", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Libraries/SQLite", swiftSettings: strict),
+        // Pure Swift models: no I/O.
+        .target(name: "Models", path: "Libraries/Models", swiftSettings: strict),
+        .target(
+            name: "Config",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Libraries/Config", swiftSettings: strict),
+        .target(
+            name: "Store",
+            dependencies: ["Postgres", "SQLite", "Config", .product(name: "Logging", package: "swift-log")],
+            path: "Libraries/Store", resources: [.copy("sql")], swiftSettings: strict),
+        .target(
+            name: "Jobs",
+            dependencies: [
+                "Redis", "Config",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Libraries/Jobs", swiftSettings: strict),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Store", "Jobs", "Models", "Config",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Libraries/Pipeline", swiftSettings: strict),
+        .target(
+            name: "API",
+            dependencies: [
+                "Pipeline", "Store", "Jobs", "Models", "Config",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Libraries/API", swiftSettings: strict),
+        // Executables: composition roots only.
+        .executableTarget(
+            name: "UploadAPI",
+            dependencies: ["API", "Pipeline", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/UploadAPI", swiftSettings: strict),
+        .executableTarget(
+            name: "ETLWorker",
+            dependencies: ["Pipeline", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/ETLWorker", swiftSettings: strict),
+        .executableTarget(
+            name: "ForecastWorker",
+            dependencies: ["Pipeline", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/ForecastWorker", swiftSettings: strict),
+        .executableTarget(
+            name: "TrainWorker",
+            dependencies: ["Pipeline", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/TrainWorker", swiftSettings: strict),
+        .executableTarget(
+            name: "AlmanacBench",
+            dependencies: ["Pipeline", "Models", "Store", "Postgres", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/AlmanacBench", swiftSettings: strict),
+        .executableTarget(
+            name: "QueueProbe",
+            dependencies: ["Jobs", "Redis", .product(name: "Logging", package: "swift-log")],
+            path: "Tools/QueueProbe", swiftSettings: strict),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"], path: "Tests/ModelsTests", resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests", swiftSettings: strict),
+        .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests", swiftSettings: strict),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store"], path: "Tests/StoreTests", swiftSettings: strict),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Redis"], path: "Tests/JobsTests", swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], path: "Tests/PipelineTests", swiftSettings: strict),
+        .testTarget(
+            name: "APITests",
+            dependencies: ["API", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/APITests", swiftSettings: strict),
+    ]
+)
