@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Jobs",
             dependencies: [
-                "Redis", "Config",
+                "Redis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -106,7 +106,7 @@ let package = Package(
             name: "QueueProbe",
             dependencies: ["Jobs", "Redis", .product(name: "Logging", package: "swift-log")],
             path: "Tools/QueueProbe", swiftSettings: strict),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"], path: "Tests/ModelsTests", resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"], path: "Tests/ModelsTests", swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests", swiftSettings: strict),
         .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
