@@ -1,0 +1,206 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A fitted ETS model: parameters, states, in-sample fit and forecasts with prediction intervals.
+public struct ETSFit: FittedForecaster, Equatable, Codable {
+    /// The form actually fitted (it may be simpler than the one asked for; see `summary.notes`).
+    public var spec: ETSSpec
+    /// The seasonal period used: 1 when the fitted form has no season.
+    public var period: Int
+    public var parameters: ETSParameters
+    /// States before the first observation (estimated by maximum likelihood).
+    public var initialState: ETSState
+    /// States after the last observation, the origin of the forecasts.
+    public var finalState: ETSState
+    /// One-step-ahead fitted values.
+    public var fittedValues: [Double]
+    /// Response residuals, y - fitted.
+    public var residuals: [Double]
+    /// Model innovations: y - fitted for additive errors, (y - fitted) / fitted for multiplicative ones.
+    public var innovations: [Double]
+    /// Innovation variance for the intervals: sum of squared innovations / (n - number of parameters), as R.
+    public var sigma2: Double
+    public var summary: ModelSummary
+
+    /// Sample paths drawn for simulated intervals (multiplicative forms).
+    public static let simulationPaths = 5000
+    /// Fixed seed, so simulated intervals are reproducible.
+    public static let simulationSeed: UInt64 = 0x45_54_53
+
+    /// Forecasts `horizon` steps with intervals at `levels` (percent). Additive-error forms without
+    /// multiplicative season get the closed-form state-space variance
+    /// sigma^2 (1 + sum_{j<h} c_j^2), c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m = 0];
+    /// the others get quantiles of simulated sample paths.
+    public func forecast(horizon: Int, levels: [Double] = [80, 95]) -> Forecast {
+        guard horizon > 0 else { return Forecast(mean: [], intervals: []) }
+        let levels = levels.filter { $0 > 0 && $0 < 100 }
+        let mean = pointForecast(horizon: horizon)
+        if spec.error == .additive && spec.season != .multiplicative {
+            return Forecast.gaussian(mean: mean, sd: linearStandardDeviations(horizon: horizon), levels: levels)
+        }
+        return simulatedIntervals(mean: mean, levels: levels)
+    }
+
+    // MARK: - Internals
+
+    var phi: Double { parameters.phi ?? 1 }
+
+    func pointForecast(horizon: Int) -> [Double] {
+        let l = finalState.level, b = finalState.trend
+        var out = [Double](repeating: 0, count: horizon)
+        var phiSum = 0.0
+        var phiPower = 1.0
+        for h in 0..<horizon {
+            if spec.hasTrend {
+                phiPower *= phi
+                phiSum += phiPower
+            }
+            let q = l + phiSum * b
+            switch spec.season {
+            case .none: out[h] = q
+            case .additive: out[h] = q + finalState.seasonal[h % period]
+            case .multiplicative: out[h] = q * finalState.seasonal[h % period]
+            }
+        }
+        return out
+    }
+
+    func linearStandardDeviations(horizon: Int) -> [Double] {
+        let alpha = parameters.alpha, beta = parameters.beta ?? 0, gamma = parameters.gamma ?? 0
+        var sd = [Double](repeating: 0, count: horizon)
+        var acc = 1.0
+        var phiSum = 0.0
+        var phiPower = 1.0
+        sd[0] = sigma2.squareRoot()
+        if horizon > 1 {
+            for j in 1..<horizon {
+                phiPower *= phi
+                phiSum += phiPower
+                var c = alpha + beta * phiSum
+                if spec.hasSeason && j % period == 0 { c += gamma }
+                acc += c * c
+                sd[j] = (sigma2 * acc).squareRoot()
+            }
+        }
+        return sd
+    }
+
+    func simulatedIntervals(mean: [Double], levels: [Double]) -> Forecast {
+        let horizon = mean.count
+        let paths = Self.simulationPaths
+        let sigma = sigma2.squareRoot()
+        let alpha = parameters.alpha, beta = parameters.beta ?? 0, gamma = parameters.gamma ?? 0
+        let phiEff = spec.hasTrend ? phi : 0
+        let m = period
+        var rng = SeededGenerator(seed: Self.simulationSeed)
+        var draws = [Double](repeating: 0, count: horizon * paths)
+        var season = [Double](repeating: 0, count: max(m, 1))
+        let multError = spec.error == .multiplicative
+        for path in 0..<paths {
+            var l = finalState.level
+            var b = finalState.trend
+            if spec.hasSeason { for k in 0..<m { season[k] = finalState.seasonal[k] } }
+            var k = 0
+            for h in 0..<horizon {
+                let phib = phiEff * b
+                let q = l + phib
+                var s = 0.0, mu = q
+                switch spec.season {
+                case .none: break
+                case .additive: s = season[k]; mu = q + s
+                case .multiplicative: s = season[k]; mu = q * s
+                }
+                let eps = sigma * rng.normal()
+                let y = multError ? mu * (1 + eps) : mu + eps
+                draws[h * paths + path] = y
+                var p = y
+                switch spec.season {
+                case .none: break
+                case .additive: p = y - s
+                case .multiplicative: p = s != 0 ? y / s : q
+                }
+                let d = p - q
+                l = q + alpha * d
+                if spec.hasTrend { b = phib + beta * d }
+                switch spec.season {
+                case .none: break
+                case .additive: season[k] = s + gamma * (y - q - s)
+                case .multiplicative: if q != 0 { season[k] = s + gamma * (y / q - s) }
+                }
+                k += 1
+                if k == m { k = 0 }
+            }
+        }
+        var lower = [[Double]](repeating: [Double](repeating: 0, count: horizon), count: levels.count)
+        var upper = lower
+        for h in 0..<horizon {
+            var column = Array(draws[(h * paths)..<((h + 1) * paths)])
+            // A non-finite path (explosive multiplicative dynamics) sorts to the ends instead of poisoning the sort.
+            for i in column.indices where !column[i].isFinite { column[i] = column[i] < 0 ? -.greatestFiniteMagnitude : .greatestFiniteMagnitude }
+            column.sort()
+            for (i, level) in levels.enumerated() {
+                let tail = (100 - level) / 200
+                lower[i][h] = Statistics.quantile(sorted: column, tail)
+                upper[i][h] = Statistics.quantile(sorted: column, 1 - tail)
+            }
+        }
+        let intervals = levels.indices.map { PredictionInterval(level: levels[$0], lower: lower[$0], upper: upper[$0]) }
+        return Forecast(mean: mean, intervals: intervals)
+    }
+
+    /// Builds the fit from the optimiser's unconstrained parameters: reruns the recursion, keeping the
+    /// fitted values, innovations and final states.
+    static func make(_ y: [Double], spec: ETSSpec, period m: Int, layout: HoltWinters.Layout, x: [Double], notes: [String]) -> ETSFit? {
+        let n = y.count
+        var seasonBuffer = [Double](repeating: 0, count: max(m, 1))
+        var fitted = [Double](repeating: 0, count: n)
+        var innovations = [Double](repeating: 0, count: n)
+        var initialSeasonal: [Double] = []
+        var decoded: (alpha: Double, beta: Double, gamma: Double, phi: Double, level: Double, trend: Double)?
+        let output: ETSKernel.Output? = seasonBuffer.withUnsafeMutableBufferPointer { season in
+            let p = layout.decode(x, season: season)
+            decoded = p
+            if spec.hasSeason { initialSeasonal = Array(season) }
+            return y.withUnsafeBufferPointer { yb in
+                fitted.withUnsafeMutableBufferPointer { fb in
+                    innovations.withUnsafeMutableBufferPointer { eb in
+                        ETSKernel.run(
+                            yb, spec: spec, m: m, alpha: p.alpha, beta: p.beta, gamma: p.gamma, phi: p.phi,
+                            level: p.level, trend: p.trend, season: season, fitted: fb, innovations: eb)
+                    }
+                }
+            }
+        }
+        guard let output, let p = decoded else { return nil }
+        let finalSeasonal = spec.hasSeason ? (0..<m).map { seasonBuffer[(n + $0) % m] } : []
+        let k = spec.parameterCount(period: m)
+        let ll = ETSKernel.logLikelihood(output, n: n, spec: spec)
+        let sigma2 = output.sse / Double(n > k ? n - k : n)
+        let parameters = ETSParameters(
+            alpha: p.alpha,
+            beta: spec.hasTrend ? p.beta : nil,
+            gamma: spec.hasSeason ? p.gamma : nil,
+            phi: spec.isDamped ? p.phi : nil)
+        var named: [String: Double] = ["alpha": p.alpha, "l0": p.level, "sigma2": sigma2]
+        if let beta = parameters.beta { named["beta"] = beta; named["b0"] = p.trend }
+        if let gamma = parameters.gamma { named["gamma"] = gamma }
+        if let phi = parameters.phi { named["phi"] = phi }
+        for (i, s) in initialSeasonal.enumerated() { named["s\(i)"] = s }
+        let summary = ModelSummary(
+            form: spec.name, parameters: named,
+            criteria: InformationCriteria(logLikelihood: ll, parameterCount: k, observations: n),
+            notes: notes)
+        return ETSFit(
+            spec: spec, period: spec.hasSeason ? m : 1, parameters: parameters,
+            initialState: ETSState(level: p.level, trend: spec.hasTrend ? p.trend : 0, seasonal: initialSeasonal),
+            finalState: ETSState(level: output.finalLevel, trend: output.finalTrend, seasonal: finalSeasonal),
+            fittedValues: fitted,
+            residuals: zip(y, fitted).map { $0 - $1 },
+            innovations: innovations,
+            sigma2: sigma2,
+            summary: summary)
+    }
+}

@@ -1,0 +1,233 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Exponential smoothing (ETS) state-space models fitted by maximum likelihood.
+///
+/// The likelihood is R's / statsmodels' ETS likelihood with the variance concentrated out
+/// (n log SSE + 2 sum log|yhat| for multiplicative errors), maximised over the smoothing parameters and
+/// the initial states within the usual bounds: 1e-4 < alpha < 1 - 1e-4, beta = alpha beta* and
+/// gamma = (1 - alpha) gamma* with beta*, gamma* in (1e-4, 1 - 1e-4), 0.8 < phi < 0.98 (statsmodels'
+/// ETSModel defaults). The bounds are enforced by logistic transforms; BFGS does the search.
+public enum HoltWinters {
+    /// Seasonal periods above this are not modelled (R's ets() refuses them as well): the initial
+    /// seasonal states would dominate the parameter count.
+    public static let maximumSeasonalPeriod = 24
+
+    /// Auto-ETS: fits every admissible form and returns the one with the lowest AICc.
+    /// `period` 1 means non-seasonal. Multiplicative forms are only tried on strictly positive data,
+    /// additive error with multiplicative season is excluded (R's `restrict = TRUE`), damping is allowed.
+    public static func fitAuto(_ y: [Double], period: Int) throws -> ETSFit {
+        try validate(y, period: period)
+        var notes: [String] = []
+        let n = y.count
+        let positive = y.allSatisfy { $0 > 0 }
+        let m = seasonalPeriod(n: n, period: period, notes: &notes)
+        if !positive { notes.append("data not strictly positive: multiplicative forms not considered") }
+        var candidates: [ETSSpec] = []
+        for error in ETSSpec.ErrorType.allCases {
+            for trend in ETSSpec.TrendType.allCases {
+                for season in ETSSpec.SeasonType.allCases {
+                    let spec = ETSSpec(error: error, trend: trend, season: season)
+                    if spec.hasSeason && m == 1 { continue }
+                    if !positive && spec.usesMultiplication { continue }
+                    if error == .additive && season == .multiplicative { continue }
+                    if n <= spec.parameterCount(period: m) + 3 { continue }
+                    candidates.append(spec)
+                }
+            }
+        }
+        var best: ETSFit?
+        for spec in candidates {
+            guard let fit = estimate(y, spec: spec, m: spec.hasSeason ? m : 1, notes: []) else { continue }
+            let score = fit.summary.criteria?.aicc ?? .infinity
+            if best == nil || score < (best!.summary.criteria?.aicc ?? .infinity) { best = fit }
+        }
+        if candidates.isEmpty {
+            notes.append("too few observations (\(n)) for any form but simple exponential smoothing")
+        }
+        if var chosen = best {
+            chosen.summary.notes = notes + ["auto: lowest AICc of \(candidates.count) admissible forms"] + chosen.summary.notes
+            return chosen
+        }
+        return try simpleFallback(y, notes: notes)
+    }
+
+    /// Fits one form. A form the data cannot support is simplified (season dropped when there are fewer
+    /// than two full seasons, multiplicative components made additive for non-positive data, components
+    /// dropped when there are too few observations for the parameters), and the reason is recorded in
+    /// `summary.notes`.
+    public static func fit(_ y: [Double], period: Int, spec: ETSSpec) throws -> ETSFit {
+        try validate(y, period: period)
+        var notes: [String] = []
+        let n = y.count
+        var spec = spec
+        var m = 1
+        if spec.hasSeason {
+            m = seasonalPeriod(n: n, period: period, notes: &notes)
+            if m == 1 { spec.season = .none }
+        }
+        if !y.allSatisfy({ $0 > 0 }) && spec.usesMultiplication {
+            notes.append("data not strictly positive: multiplicative components replaced by additive ones")
+            spec.error = .additive
+            if spec.season == .multiplicative { spec.season = .additive }
+        }
+        while n <= spec.parameterCount(period: m) + 3 && spec != .simple && spec != ETSSpec(error: spec.error, trend: .none, season: .none) {
+            let before = spec.name
+            if spec.hasSeason { spec.season = .none; m = 1 }
+            else if spec.isDamped { spec.trend = .additive }
+            else { spec.trend = .none }
+            notes.append("too few observations (\(n)) for \(before): fitted \(spec.name)")
+        }
+        if n < 4 { notes.append("very short series (\(n) observations): estimates are unreliable") }
+        if let fit = estimate(y, spec: spec, m: m, notes: notes) { return fit }
+        if spec.hasTrend || spec.hasSeason || spec.error == .multiplicative {
+            return try simpleFallback(y, notes: notes + ["\(spec.name) could not be fitted"])
+        }
+        throw ModelError("ETS: the likelihood could not be evaluated for \(spec.name)")
+    }
+
+    // MARK: - Internals
+
+    static func validate(_ y: [Double], period: Int) throws {
+        guard !y.isEmpty else { throw ModelError("ETS: the series is empty") }
+        guard y.allSatisfy({ $0.isFinite }) else { throw ModelError("ETS: the series contains NaN or infinite values") }
+        guard period >= 1 else { throw ModelError("ETS: the seasonal period must be at least 1, got \(period)") }
+    }
+
+    /// The seasonal period that can be modelled, or 1 with a note saying why not.
+    static func seasonalPeriod(n: Int, period: Int, notes: inout [String]) -> Int {
+        if period == 1 { return 1 }
+        if period > maximumSeasonalPeriod {
+            notes.append("seasonal period \(period) > \(maximumSeasonalPeriod): non-seasonal forms only")
+            return 1
+        }
+        if n < 2 * period {
+            notes.append("fewer than two full seasons (\(n) observations, period \(period)): non-seasonal forms only")
+            return 1
+        }
+        return period
+    }
+
+    static func simpleFallback(_ y: [Double], notes: [String]) throws -> ETSFit {
+        if let fit = estimate(y, spec: .simple, m: 1, notes: notes + ["fell back to simple exponential smoothing"]) {
+            return fit
+        }
+        throw ModelError("ETS: simple exponential smoothing could not be fitted")
+    }
+
+    static let smoothingLower = 1e-4
+    static let smoothingUpper = 1 - 1e-4
+    static let phiLower = 0.8
+    static let phiUpper = 0.98
+
+    @inline(__always) static func squash(_ u: Double, _ lo: Double, _ hi: Double) -> Double {
+        lo + (hi - lo) / (1 + exp(-u))
+    }
+
+    @inline(__always) static func unsquash(_ v: Double, _ lo: Double, _ hi: Double) -> Double {
+        let p = min(max((v - lo) / (hi - lo), 1e-6), 1 - 1e-6)
+        return log(p / (1 - p))
+    }
+
+    /// Layout of the unconstrained parameter vector:
+    /// [alpha, beta*?, gamma*?, phi?, level, trend?, seasonal_1 ... seasonal_{m-1}?]
+    /// States are divided by `scale` (additive seasonal states too) so all coordinates are O(1).
+    struct Layout {
+        let spec: ETSSpec
+        let m: Int
+        let scale: Double
+        var count: Int {
+            1 + (spec.hasTrend ? 1 : 0) + (spec.hasSeason ? 1 : 0) + (spec.isDamped ? 1 : 0)
+                + 1 + (spec.hasTrend ? 1 : 0) + (spec.hasSeason ? m - 1 : 0)
+        }
+
+        /// Decodes smoothing parameters and initial states; writes the m seasonal states into `season`.
+        @inline(__always)
+        func decode(_ x: [Double], season: UnsafeMutableBufferPointer<Double>)
+            -> (alpha: Double, beta: Double, gamma: Double, phi: Double, level: Double, trend: Double)
+        {
+            var i = 0
+            let alpha = squash(x[i], smoothingLower, smoothingUpper); i += 1
+            var beta = 0.0, gamma = 0.0, phi = 1.0
+            if spec.hasTrend { beta = alpha * squash(x[i], smoothingLower, smoothingUpper); i += 1 }
+            if spec.hasSeason { gamma = (1 - alpha) * squash(x[i], smoothingLower, smoothingUpper); i += 1 }
+            if spec.isDamped { phi = squash(x[i], phiLower, phiUpper); i += 1 }
+            let level = x[i] * scale; i += 1
+            var trend = 0.0
+            if spec.hasTrend { trend = x[i] * scale; i += 1 }
+            if spec.hasSeason {
+                let multiplicative = spec.season == .multiplicative
+                var total = 0.0
+                for k in 1..<m {
+                    let s = multiplicative ? x[i] : x[i] * scale
+                    season[k] = s
+                    total += s
+                    i += 1
+                }
+                season[0] = (multiplicative ? Double(m) : 0) - total
+            }
+            return (alpha, beta, gamma, phi, level, trend)
+        }
+
+        func encode(alpha: Double, betaStar: Double, gammaStar: Double, phi: Double, start: ETSInitialization.Start) -> [Double] {
+            var x = [unsquash(alpha, smoothingLower, smoothingUpper)]
+            if spec.hasTrend { x.append(unsquash(betaStar, smoothingLower, smoothingUpper)) }
+            if spec.hasSeason { x.append(unsquash(gammaStar, smoothingLower, smoothingUpper)) }
+            if spec.isDamped { x.append(unsquash(phi, phiLower, phiUpper)) }
+            x.append(start.level / scale)
+            if spec.hasTrend { x.append(start.trend / scale) }
+            if spec.hasSeason {
+                for k in 1..<m { x.append(spec.season == .multiplicative ? start.seasonal[k] : start.seasonal[k] / scale) }
+            }
+            return x
+        }
+    }
+
+    /// Maximum likelihood for one form with seasonal period `m` (1 when non-seasonal). Nil when no
+    /// starting point gives a finite likelihood.
+    static func estimate(_ y: [Double], spec: ETSSpec, m: Int, notes: [String]) -> ETSFit? {
+        let n = y.count
+        let meanAbs = y.reduce(0) { $0 + abs($1) } / Double(n)
+        let layout = Layout(spec: spec, m: max(m, 1), scale: meanAbs > 0 ? meanAbs : 1)
+        let start = ETSInitialization.start(y, spec: spec, m: m)
+        // Floor on the sum of squares so constant series keep a finite likelihood.
+        let sseFloor = Double(n) * 1e-20 * (spec.error == .multiplicative ? 1 : layout.scale * layout.scale)
+        let season = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(m, 1))
+        defer { season.deallocate() }
+        season.initialize(repeating: 0)
+
+        let best: Optimize.Result? = y.withUnsafeBufferPointer { yb in
+            func objective(_ x: [Double]) -> Double {
+                let p = layout.decode(x, season: season)
+                guard let out = ETSKernel.run(
+                    yb, spec: spec, m: layout.m, alpha: p.alpha, beta: p.beta, gamma: p.gamma, phi: p.phi,
+                    level: p.level, trend: p.trend, season: season)
+                else { return .infinity }
+                let nd = Double(n)
+                var f = log(max(out.sse, sseFloor) / nd)
+                if spec.error == .multiplicative { f += 2 * out.sumLogAbsFitted / nd }
+                return f
+            }
+            var best: Optimize.Result?
+            for (alpha, betaStar, gammaStar) in [(0.1, 0.1, 0.05), (0.5, 0.2, 0.2)] {
+                let x0 = layout.encode(alpha: alpha, betaStar: betaStar, gammaStar: gammaStar, phi: 0.97, start: start)
+                guard objective(x0).isFinite else { continue }
+                var r = Optimize.bfgs(objective, start: x0, maxIterations: 500, gradientTolerance: 1e-7, relativeTolerance: 1e-12)
+                // BFGS stalls on the flat ridges of this likelihood; a restart with a fresh Hessian moves on.
+                for _ in 0..<3 where r.value.isFinite {
+                    let again = Optimize.bfgs(objective, start: r.x, maxIterations: 500, gradientTolerance: 1e-7, relativeTolerance: 1e-12)
+                    let gain = r.value - again.value
+                    if gain > 0 { r = again }
+                    if gain < 1e-9 { break }
+                }
+                if r.value.isFinite && (best == nil || r.value < best!.value) { best = r }
+            }
+            return best
+        }
+        guard let best else { return nil }
+        return ETSFit.make(y, spec: spec, period: layout.m, layout: layout, x: best.x, notes: notes)
+    }
+}
