@@ -187,8 +187,8 @@ public enum HoltWinters {
     }
 
     /// Maximum likelihood for one form with seasonal period `m` (1 when non-seasonal). Nil when no
-    /// starting point gives a finite likelihood.
-    static func estimate(_ y: [Double], spec: ETSSpec, m: Int, notes: [String]) -> ETSFit? {
+    /// starting point gives a finite likelihood. `starts` (1 or 2) is the number of starting points tried.
+    static func estimate(_ y: [Double], spec: ETSSpec, m: Int, notes: [String], starts: Int = 2) -> ETSFit? {
         let n = y.count
         let meanAbs = y.reduce(0) { $0 + abs($1) } / Double(n)
         let layout = Layout(spec: spec, m: max(m, 1), scale: meanAbs > 0 ? meanAbs : 1)
@@ -212,7 +212,7 @@ public enum HoltWinters {
                 return f
             }
             var best: Optimize.Result?
-            for (alpha, betaStar, gammaStar) in [(0.1, 0.1, 0.05), (0.5, 0.2, 0.2)] {
+            for (alpha, betaStar, gammaStar) in [(0.1, 0.1, 0.05), (0.5, 0.2, 0.2)].prefix(starts) {
                 let x0 = layout.encode(alpha: alpha, betaStar: betaStar, gammaStar: gammaStar, phi: 0.97, start: start)
                 guard objective(x0).isFinite else { continue }
                 var r = Optimize.bfgs(objective, start: x0, maxIterations: 500, gradientTolerance: 1e-7, relativeTolerance: 1e-12)
