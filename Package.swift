@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Models", path: "Libraries/Models", swiftSettings: strict),
         .target(
             name: "Config",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Libraries/Config", swiftSettings: strict),
         .target(
             name: "Store",
@@ -106,16 +106,20 @@ let package = Package(
             name: "QueueProbe",
             dependencies: ["Jobs", "Redis", .product(name: "Logging", package: "swift-log")],
             path: "Tools/QueueProbe", swiftSettings: strict),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], path: "Tests/ModelsTests", swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests", swiftSettings: strict),
         .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store"], path: "Tests/StoreTests", swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], path: "Tests/StoreTests", swiftSettings: strict),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Redis"], path: "Tests/JobsTests", swiftSettings: strict),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], path: "Tests/PipelineTests", swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"], path: "Tests/PipelineTests", swiftSettings: strict),
         .testTarget(
             name: "APITests",
-            dependencies: ["API", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["API", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/APITests", swiftSettings: strict),
     ]
 )

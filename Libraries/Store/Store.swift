@@ -1,0 +1,76 @@
+public import Logging
+
+/// The repository interface over PostgreSQL (production) and SQLite (embedded default).
+/// Every method is one unit of work; multi-step writes run in one transaction inside the implementation.
+public protocol Store: Sendable {
+    var dialect: StoreDialect { get }
+
+    /// Applies pending migrations once, under a lock; returns the versions applied now.
+    @discardableResult func migrate() async throws -> [String]
+    func appliedMigrations() async throws -> [String]
+    func ping() async throws
+
+    // MARK: uploads
+    /// Records an accepted upload and its ETL job in one transaction; a unique constraint on the hash decides duplicates.
+    func insertUpload(_ upload: NewUpload, job: NewJob) async throws -> UploadInsertResult
+    func upload(batchNum: String) async throws -> UploadRecord?
+    func uploads(limit: Int, offset: Int) async throws -> [UploadRecord]
+    /// Moves an `uploaded` batch to `processing`; returns the batch's status after the call (nil when unknown).
+    func markProcessing(batchNum: String) async throws -> BatchStatus?
+    /// Streams a batch's rows into `invoice_data`: staging, folding of repeated keys, imputation, versioned upsert,
+    /// counters, status and the forecast jobs, all in one transaction. `produce` runs on the store's own thread and
+    /// calls `emit` for each good row.
+    func ingest(
+        batchNum: String,
+        produce: @escaping @Sendable (_ emit: (SalesRow) throws -> Void) throws -> ScanSummary
+    ) async throws -> IngestOutcome
+
+    // MARK: queries
+    func invoices(_ query: InvoiceQuery) async throws -> [InvoiceRow]
+    func forecasts(_ query: ForecastQuery) async throws -> [ForecastRow]
+    func accuracy(category: String?) async throws -> [AccuracyRecord]
+    func categories() async throws -> [String]
+
+    // MARK: forecasting
+    func categorySeries(_ category: String) async throws -> CategorySeries
+    func forecastFingerprint(category: String) async throws -> String?
+    /// Replaces the category's forecasts (upsert + removal of stale rows per model), accuracy rows and run record in one transaction.
+    func saveForecasts(
+        category: String, fingerprint: String, lastDate: String,
+        forecasts: [CategoryForecast], accuracy: [AccuracyRecord], batchNum: String?, notes: String?
+    ) async throws
+
+    // MARK: jobs
+    /// Inserts a job row; false when a job with this id exists.
+    @discardableResult func createJob(_ job: NewJob) async throws -> Bool
+    func job(id: String) async throws -> JobRecord?
+    func jobs(type: String?, status: JobStatus?, limit: Int, offset: Int) async throws -> [JobRecord]
+    func jobStarted(id: String, attempt: Int) async throws
+    func jobProgress(id: String, progress: Double) async throws
+    func jobFinished(id: String, status: JobStatus, result: String?, error: String?) async throws
+    func jobRetrying(id: String, error: String) async throws
+    /// Jobs the database shows unfinished (queued or running) and not touched for `seconds`.
+    func unfinishedJobs(idleFor seconds: Double, limit: Int) async throws -> [JobRecord]
+    func touchJobs(ids: [String]) async throws
+    func jobCounts() async throws -> [String: Int]
+}
+
+public enum StoreDialect: String, Sendable {
+    case postgres, sqlite
+}
+
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Opens the store the configuration names.
+public enum StoreFactory {
+    public static func open(databaseURL: String?, sqlitePath: String, logger: Logger, poolSize: Int = 4) async throws -> any Store {
+        if let databaseURL {
+            return try PostgresStore(url: databaseURL, poolSize: poolSize, logger: logger)
+        }
+        return try SQLiteStore(path: sqlitePath, logger: logger)
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import Logging
+import Testing
+import TestSupport
+@testable import Store
+
+/// The same behaviour, checked against both stores.
+enum Backend: String, CaseIterable, CustomTestStringConvertible {
+    case postgres, sqlite
+    var testDescription: String { rawValue }
+
+    func open() async throws -> any Store {
+        let logger = Logger(label: "test")
+        switch self {
+        case .postgres:
+            let store = try PostgresStore(url: try await TestEnvironment.freshDatabase("store"), poolSize: 4, logger: logger)
+            try await store.migrate()
+            return store
+        case .sqlite:
+            let dir = try TestEnvironment.temporaryDirectory("store")
+            let store = try SQLiteStore(path: dir + "/test.sqlite", logger: logger)
+            try await store.migrate()
+            return store
+        }
+    }
+}
+
+func upload(_ store: any Store, _ batch: String, hash: String? = nil, onError: OnError = .fail) async throws -> UploadInsertResult {
+    try await store.insertUpload(
+        NewUpload(batchNum: batch, originalFilename: batch + ".csv", storedFilename: batch + ".csv",
+                  fileHash: hash ?? String(repeating: "0", count: 40) + batch.padding(toLength: 24, withPad: "x", startingAt: 0),
+                  onError: onError, requestID: nil),
+        job: NewJob(id: "etl-" + batch, type: "etl", queue: "etl_queue", payload: "{}"))
+}
+
+func day(_ s: String) -> Int32 { DayNumber.parse(s)! }
+
+/// Ingests rows given as (date, product, category, sales?) through the store's streaming interface.
+func ingest(_ store: any Store, _ batch: String, _ rows: [(String, String, String, Double?)], errors: [String] = [], fatal: String? = nil) async throws -> IngestOutcome {
+    let copy = rows
+    return try await store.ingest(batchNum: batch) { emit in
+        var summary = ScanSummary(errors: errors, fatal: fatal)
+        summary.rejectedRows = errors.count
+        for (i, r) in copy.enumerated() {
+            summary.totalRows += 1
+            if r.3 == nil { summary.missingRows += 1 }
+            try emit(SalesRow(day: day(r.0), productID: r.1, category: r.2, sales: r.3, line: i + 2))
+        }
+        summary.totalRows += errors.count
+        return summary
+    }
+}
+
+@Suite("Store, same tests on PostgreSQL and SQLite")
+struct StoreTests {
+    @Test(arguments: Backend.allCases)
+    func migrationsApplyOnceAndAreIdempotent(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        let versions = try Migrations.all(for: store.dialect).map(\.version)
+        #expect(try await store.appliedMigrations() == versions)
+        #expect(try await store.migrate() == [])
+        #expect(try await store.appliedMigrations() == versions)
+    }
+
+    @Test func concurrentMigrationsOnPostgresApplyOnce() async throws {
+        let url = try await TestEnvironment.freshDatabase("mig")
+        let applied = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    let store = try PostgresStore(url: url, poolSize: 1, logger: Logger(label: "t"))
+                    return try await store.migrate()
+                }
+            }
+            var all: [[String]] = []
+            for try await a in group { all.append(a) }
+            return all
+        }
+        #expect(applied.filter { !$0.isEmpty }.count == 1)
+        #expect(applied.flatMap { $0 } == (try Migrations.all(for: .postgres).map(\.version)))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func duplicateHashIsRejectedNamingTheOriginal(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        guard case .accepted(let first) = try await upload(store, "a_1", hash: "h1") else { Issue.record("not accepted"); return }
+        #expect(first.status == .uploaded)
+        #expect(try await upload(store, "b_2", hash: "h1") == .duplicate(batchNum: "a_1"))
+        #expect(try await store.uploads(limit: 10, offset: 0).count == 1)
+        #expect(try await store.job(id: "etl-a_1")?.status == .queued)
+        #expect(try await store.job(id: "etl-b_2") == nil)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func tenConcurrentIdenticalUploadsGiveOneAcceptance(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        let results = try await withThrowingTaskGroup(of: UploadInsertResult.self) { group in
+            for i in 0..<10 { group.addTask { try await upload(store, "same_\(i)", hash: "samehash") } }
+            var out: [UploadInsertResult] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        let accepted = results.compactMap { if case .accepted(let u) = $0 { return u.batchNum } else { return nil } }
+        #expect(accepted.count == 1)
+        #expect(results.filter { $0 == .duplicate(batchNum: accepted.first ?? "") }.count == 9)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func ingestInsertsUpdatesVersionsAndCounts(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        _ = try await upload(store, "b1")
+        let o1 = try await ingest(store, "b1", [
+            ("2026-01-01", "P1", "Electronics", 10), ("2026-01-02", "P1", "Electronics", nil),
+            ("2026-01-01", "P2", "Furniture", 5.555), ("2026-01-01", "P2", "Furniture", 7),
+        ])
+        guard case .completed(let c1, let jobs1) = o1 else { Issue.record("\(o1)"); return }
+        #expect(c1.inserted == 3 && c1.updated == 0 && c1.unchanged == 0)
+        #expect(c1.repeated == 1 && c1.missing == 1 && c1.imputed == 1)
+        #expect(c1.categories == ["Electronics", "Furniture"])
+        #expect(jobs1.count == 2)
+        let rows = try await store.invoices(InvoiceQuery())
+        #expect(rows.count == 3)
+        let imputed = rows.first { $0.date == "2026-01-02" }!
+        #expect(imputed.sales == 10 && imputed.isImputed && imputed.version == 1)
+        #expect(rows.first { $0.productID == "P2" }!.sales == 7) // the last repeat wins
+        let meta = try await store.upload(batchNum: "b1")!
+        #expect(meta.status == .completed && meta.numInsertedRows == 3 && meta.numImputedRows == 1 && meta.numMissingRows == 1)
+
+        // A second batch: one change, one identical, one new.
+        _ = try await upload(store, "b2")
+        let o2 = try await ingest(store, "b2", [
+            ("2026-01-01", "P1", "Electronics", 11), ("2026-01-01", "P2", "Furniture", 7), ("2026-01-03", "P3", "Toys", 1),
+        ])
+        guard case .completed(let c2, _) = o2 else { Issue.record("\(o2)"); return }
+        #expect(c2.inserted == 1 && c2.updated == 1 && c2.unchanged == 1)
+        #expect(c2.categories == ["Electronics", "Toys"])
+        let after = try await store.invoices(InvoiceQuery(category: "Electronics", startDate: "2026-01-01", endDate: "2026-01-01"))
+        #expect(after.count == 1 && after[0].sales == 11 && after[0].version == 2 && after[0].batchNum == "b2")
+        let same = try await store.invoices(InvoiceQuery(productID: "P2"))
+        #expect(same[0].version == 1 && same[0].batchNum == "b1")
+
+        // Delivered again: nothing changes.
+        #expect(try await ingest(store, "b2", [("2026-01-01", "P1", "Electronics", 99)]) == .alreadyCompleted)
+        #expect(try await store.invoices(InvoiceQuery(productID: "P1")).first { $0.date == "2026-01-01" }!.sales == 11)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func laterUploadWinsWhateverTheProcessingOrder(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        _ = try await upload(store, "old")
+        _ = try await upload(store, "mid")
+        _ = try await upload(store, "new")
+        // Processed newest first: the older batches must not overwrite.
+        _ = try await ingest(store, "new", [("2026-02-01", "P", "C", 10)])
+        _ = try await ingest(store, "mid", [("2026-02-01", "P", "C", 20)])
+        _ = try await ingest(store, "old", [("2026-02-01", "P", "C", 10)])
+        let row = try await store.invoices(InvoiceQuery()).first!
+        #expect(row.sales == 10 && row.batchNum == "new")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func imputationFillsFromStoredValuesElseZero(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        _ = try await upload(store, "s1")
+        _ = try await ingest(store, "s1", [("2026-03-01", "P", "C", 4.5)])
+        _ = try await upload(store, "s2")
+        guard case .completed(let c, _) = try await ingest(store, "s2", [("2026-03-05", "P", "C", nil), ("2026-03-05", "Q", "C", nil)]) else {
+            Issue.record("not completed"); return
+        }
+        #expect(c.imputed == 2)
+        let rows = try await store.invoices(InvoiceQuery(startDate: "2026-03-05"))
+        #expect(rows.first { $0.productID == "P" }!.sales == 4.5)
+        #expect(rows.first { $0.productID == "Q" }!.sales == 0)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aFailedBatchWritesNothing(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        _ = try await upload(store, "bad")
+        let outcome = try await ingest(store, "bad", [("2026-01-01", "P", "C", 1)], errors: ["line 3: impossible date \"2026-02-30\""])
+        #expect(outcome == .failed(errorLog: "line 3: impossible date \"2026-02-30\""))
+        #expect(try await store.invoices(InvoiceQuery()).isEmpty)
+        let meta = try await store.upload(batchNum: "bad")!
+        #expect(meta.status == .failed && meta.errorLog?.contains("line 3") == true)
+        #expect(try await store.jobs(type: "forecast", status: nil, limit: 10, offset: 0).isEmpty)
+
+        // on_error=skip: the good rows go in, the bad ones are counted and listed.
+        _ = try await upload(store, "skip", onError: .skip)
+        guard case .completed(let c, _) = try await ingest(store, "skip", [("2026-01-01", "P", "C", 1)], errors: ["line 3: bad"]) else {
+            Issue.record("not completed"); return
+        }
+        #expect(c.rejected == 1 && c.inserted == 1)
+        #expect(try await store.upload(batchNum: "skip")!.errorLog == "line 3: bad")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func forecastsAreReplacedAndStaleRowsRemoved(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        let first = CategoryForecast(modelType: .prophet, points: (1...3).map { (date: "2026-04-0\($0)", value: Double($0), lower: 0, upper: 9) })
+        try await store.saveForecasts(category: "C", fingerprint: "f1", lastDate: "2026-03-31", forecasts: [first], accuracy: [], batchNum: "b", notes: nil)
+        let second = CategoryForecast(modelType: .prophet, points: (2...4).map { (date: "2026-04-0\($0)", value: Double($0) * 10, lower: 0, upper: 99) })
+        try await store.saveForecasts(category: "C", fingerprint: "f2", lastDate: "2026-04-01", forecasts: [second], accuracy: [
+            AccuracyRecord(category: "C", modelType: "prophet", smape: 10, mase: 0.9, coverage80: 0.8, coverage95: 0.95, windows: 3, isBest: true, form: "x", error: nil),
+        ], batchNum: "b2", notes: nil)
+        let rows = try await store.forecasts(ForecastQuery(category: "C"))
+        #expect(rows.map(\.forecastDate) == ["2026-04-02", "2026-04-03", "2026-04-04"])
+        #expect(rows.map(\.forecastValue) == [20, 30, 40])
+        #expect(try await store.forecastFingerprint(category: "C") == "f2")
+        #expect(try await store.accuracy(category: "C").first?.isBest == true)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func jobsLifecycleAndRequeueQuery(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        #expect(try await store.createJob(NewJob(id: "j1", type: "forecast", queue: "forecast_queue", payload: "{}")))
+        #expect(try await store.createJob(NewJob(id: "j1", type: "forecast", queue: "forecast_queue", payload: "{}")) == false)
+        try await store.jobStarted(id: "j1", attempt: 0)
+        #expect(try await store.job(id: "j1")?.status == .running)
+        #expect(try await store.unfinishedJobs(idleFor: 0, limit: 10).map(\.id) == ["j1"])
+        #expect(try await store.unfinishedJobs(idleFor: 3600, limit: 10).isEmpty)
+        try await store.jobFinished(id: "j1", status: .completed, result: "{\"ok\":true}", error: nil)
+        let done = try await store.job(id: "j1")!
+        #expect(done.status == .completed && done.progress == 1 && done.attempts == 1)
+        // A late failure report never overrides completion.
+        try await store.jobFinished(id: "j1", status: .failed, result: nil, error: "late")
+        #expect(try await store.job(id: "j1")?.status == .completed)
+        #expect(try await store.unfinishedJobs(idleFor: 0, limit: 10).isEmpty)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import Postgres
+
+/// Where the throwaway servers started by scripts/test.sh are, and fresh databases for isolated tests.
+public enum TestEnvironment {
+    public struct Missing: Error, CustomStringConvertible {
+        public var variable: String
+        public var description: String { "\(variable) is not set: run the tests through scripts/test.sh (or scripts/dev-servers.sh)" }
+    }
+
+    public static func require(_ name: String) throws -> String {
+        guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { throw Missing(variable: name) }
+        return v
+    }
+
+    public static func databaseURL() throws -> String { try require("ALMANAC_TEST_DATABASE_URL") }
+    public static func redisURL() throws -> String { try require("ALMANAC_TEST_REDIS_URL") }
+
+    /// Creates an empty PostgreSQL database and returns its URL.
+    public static func freshDatabase(_ prefix: String = "t") async throws -> String {
+        let base = try databaseURL()
+        let name = prefix.lowercased().filter { $0.isLetter || $0.isNumber } + "_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        let client = PostgresClient(configuration: try PostgresConfiguration(url: base), poolSize: 1, logger: Logger(label: "test"))
+        _ = try await client.execute(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        await client.shutdown()
+        guard let slash = base.range(of: "/", options: .backwards) else { throw Missing(variable: "ALMANAC_TEST_DATABASE_URL") }
+        var rest = String(base[slash.upperBound...])
+        var query = ""
+        if let q = rest.firstIndex(of: "?") { query = String(rest[q...]); rest = String(rest[..<q]) }
+        return String(base[..<slash.upperBound]) + name + query
+    }
+
+    /// A new empty temporary directory.
+    public static func temporaryDirectory(_ prefix: String = "almanac") throws -> String {
+        let path = NSTemporaryDirectory() + "/\(prefix)-" + UUID().uuidString.lowercased()
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Runs a shell command (the test-server restart scripts) and returns its exit status.
+    @discardableResult
+    public static func shell(_ command: String) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", command]
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// The repository root (for scripts and data).
+    public static var repositoryRoot: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test: installs missing packages, starts a throwaway PostgreSQL and Redis on free loopback
+# ports, runs `swift test` against them and the end-to-end scripts, and stops the servers whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+scripts/lib/install-deps.sh test
+source scripts/lib/servers.sh
+almanac_start_servers
+swift build --build-tests
+swift test --skip-build
+for e2e in scripts/e2e/*.sh; do
+    [ -e "$e2e" ] || continue
+    echo "== $e2e" >&2
+    "$e2e"
+done
+echo "all tests passed" >&2

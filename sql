@@ -1,0 +1,1 @@
+Libraries/Store/sql
