@@ -3,8 +3,6 @@
 
 // MARK: - Dates
 
-/// The smallest and largest years `parseDate` accepts (keep in step with the check in `parseDate`).
-public let csvDateYears: ClosedRange<Int> = 1900...2200
 
 /// Parses `YYYY-MM-DD` or `DD/MM/YYYY` (exactly two-digit day and month, four-digit year,
 /// surrounding spaces and tabs ignored) into a day number: days since 1970-01-01.
@@ -46,9 +44,9 @@ public func parseDate(_ field: UnsafeBufferPointer<UInt8>) -> Int32? {
     }
     guard let y = year, let m = month, let d = dayOfMonth else { return nil }
     guard y >= 1900 && y <= 2200, m >= 1 && m <= 12, d >= 1,
-        d <= daysInMonth(year: y, month: m)
+        d <= CSVDate.daysInMonth(year: y, month: m)
     else { return nil }
-    return Int32(dayNumber(year: y, month: m, day: d))
+    return Int32(CSVDate.dayNumber(year: y, month: m, day: d))
 }
 
 public func parseDate(_ text: String) -> Int32? {
@@ -56,44 +54,50 @@ public func parseDate(_ text: String) -> Int32? {
     return text.withUTF8 { parseDate($0) }
 }
 
-/// The number of days in `month` (1...12) of `year` in the proleptic Gregorian calendar.
-public func daysInMonth(year: Int, month: Int) -> Int {
-    switch month {
-    case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-    case 4, 6, 9, 11: return 30
-    default: return 31
+/// Calendar arithmetic on day numbers (days since 1970-01-01), proleptic Gregorian.
+public enum CSVDate {
+    /// The smallest and largest years `parseDate` accepts (keep in step with the check in `parseDate`).
+    public static let years: ClosedRange<Int> = 1900...2200
+
+    /// The number of days in `month` (1...12) of `year` in the proleptic Gregorian calendar.
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
-}
 
-/// Days since 1970-01-01 of a valid Gregorian date (negative before 1970).
-public func dayNumber(year: Int, month: Int, day: Int) -> Int {
-    // H. Hinnant's days_from_civil.
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146097 + doe - 719468
-}
+    /// Days since 1970-01-01 of a valid Gregorian date (negative before 1970).
+    public static func dayNumber(year: Int, month: Int, day: Int) -> Int {
+        // H. Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
 
-/// The Gregorian (year, month, day) of a day number (days since 1970-01-01).
-public func civilDate(dayNumber: Int) -> (year: Int, month: Int, day: Int) {
-    // H. Hinnant's civil_from_days.
-    let z = dayNumber + 719468
-    let era = (z >= 0 ? z : z - 146096) / 146097
-    let doe = z - era * 146097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    /// The Gregorian (year, month, day) of a day number (days since 1970-01-01).
+    public static func civil(dayNumber: Int) -> (year: Int, month: Int, day: Int) {
+        // H. Hinnant's civil_from_days.
+        let z = dayNumber + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
 }
 
 /// Formats a day number (days since 1970-01-01) as `YYYY-MM-DD`.
 /// Years outside 0...9999 are written with as many digits as they need (and a `-` sign).
 public func formatDate(_ day: Int32) -> String {
-    let (y, m, d) = civilDate(dayNumber: Int(day))
+    let (y, m, d) = CSVDate.civil(dayNumber: Int(day))
     guard y >= 0 && y <= 9999 else {
         let mm = m < 10 ? "0\(m)" : "\(m)"
         let dd = d < 10 ? "0\(d)" : "\(d)"

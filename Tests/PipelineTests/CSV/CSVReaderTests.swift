@@ -275,3 +275,33 @@ struct CSVReaderFileTests {
         #expect(try reader.readAll() == [["a", "b"], ["c", "d"]])
     }
 }
+
+@Suite("CSV reader: against a naive reference parser")
+struct CSVReaderReferenceTests {
+    /// Random inputs over an alphabet rich in the characters that matter, every chunk size.
+    @Test func randomInputsAgreeWithReference() {
+        let alphabet: [[UInt8]] = [
+            [0x61], [0x62], [0x31], [0x2C], [0x2C], [0x22], [0x22], [0x0A], [0x0D], [0x0D, 0x0A], [0x20], [0xC3, 0xA9],
+            [0xF0, 0x9F, 0x98, 0x80], [0xFF], [0xC3], [0x00], [0xEF, 0xBB, 0xBF],
+        ]
+        var rng = SplitMix(seed: 2024)
+        for round in 0..<3_000 {
+            var bytes: [UInt8] = []
+            let length = Int(rng.next() % 40)
+            let rare = rng.next() % 4 == 0  // allow the invalid bytes only sometimes
+            for _ in 0..<length {
+                var piece = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                if !rare && (piece == [0xFF] || piece == [0xC3] || piece == [0x00]) { piece = [0x61] }
+                bytes += piece
+            }
+            let expected = ReferenceCSV.parse(bytes)
+            for chunk in [1, 2, 3, 5, 8, CSVReader.defaultChunkSize] {
+                let got = ReferenceCSV.stream(bytes, chunk: chunk)
+                if got != expected {
+                    Issue.record("round \(round) chunk \(chunk) bytes \(bytes): \(got) != \(expected)")
+                    return
+                }
+            }
+        }
+    }
+}

@@ -30,7 +30,7 @@ func writeSalesFile(rows rowCount: Int, to url: URL, seed: UInt64 = 7) throws ->
     ]
     for r in 0..<rowCount {
         let day = 19000 + Int(rng.next() % 2000)
-        let (y, m, d) = civilDate(dayNumber: day)
+        let (y, m, d) = CSVDate.civil(dayNumber: day)
         let date = r % 3 == 0 ? String(format: "%02d/%02d/%04d", d, m, y) : formatDate(Int32(day))
         let product = "P\(rng.next() % 100_000)"
         let category = categories[Int(rng.next() % UInt64(categories.count))]

@@ -108,7 +108,7 @@ struct DateParserTests {
             }
             day += 1
             d += 1
-            if d > daysInMonth(year: y, month: m) {
+            if d > CSVDate.daysInMonth(year: y, month: m) {
                 d = 1
                 m += 1
                 if m > 12 {
@@ -120,7 +120,7 @@ struct DateParserTests {
         #expect(formatDate(0) == "1970-01-01")
         #expect(formatDate(-719528) == "0000-01-01")
         #expect(formatDate(-719529) == "-1-12-31")
-        #expect(formatDate(Int32(dayNumber(year: 12345, month: 6, day: 7))) == "12345-06-07")
+        #expect(formatDate(Int32(CSVDate.dayNumber(year: 12345, month: 6, day: 7))) == "12345-06-07")
     }
 }
 

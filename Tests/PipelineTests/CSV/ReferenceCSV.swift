@@ -1,0 +1,132 @@
+import Pipeline
+
+/// A deliberately naive CSV parser over the whole input, written straight from the grammar that
+/// `CSVReader` documents, to check the streaming reader against (unit tests and the fuzz harness).
+/// It knows nothing of chunks or limits: compare with limits the input cannot reach.
+enum ReferenceCSV {
+    struct Record: Equatable {
+        let line: Int
+        let fields: [[UInt8]]
+    }
+
+    struct Outcome: Equatable {
+        var records: [Record] = []
+        var error: CSVError?
+    }
+
+    static func parse(_ b: [UInt8]) -> Outcome {
+        var out = Outcome()
+        let n = b.count
+        let lf: UInt8 = 0x0A
+        let cr: UInt8 = 0x0D
+        let quote: UInt8 = 0x22
+        let comma: UInt8 = 0x2C
+        var i = 0
+        var line = 1
+        if n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { i = 3 }
+        func fail(_ line: Int, _ message: String) -> Outcome {
+            var o = out
+            o.error = CSVError(line: line, message: message)
+            return o
+        }
+        while i < n {
+            if b[i] == lf {
+                i += 1
+                line += 1
+                continue
+            }
+            if b[i] == cr {
+                i += (i + 1 < n && b[i + 1] == lf) ? 2 : 1
+                line += 1
+                continue
+            }
+            let recordLine = line
+            let recordStart = i
+            var recordEnd = n
+            var fields: [[UInt8]] = []
+            var done = false
+            while !done {
+                var field: [UInt8] = []
+                let fieldLine = line
+                if i < n && b[i] == quote {
+                    i += 1
+                    while true {
+                        guard i < n else { return fail(fieldLine, "unterminated quoted field") }
+                        let c = b[i]
+                        if c == quote {
+                            if i + 1 < n && b[i + 1] == quote {
+                                field.append(quote)
+                                i += 2
+                                continue
+                            }
+                            i += 1
+                            break
+                        }
+                        if c == 0 { return fail(line, "NUL byte") }
+                        if c == lf || (c == cr && !(i + 1 < n && b[i + 1] == lf)) { line += 1 }
+                        field.append(c)
+                        i += 1
+                    }
+                    fields.append(field)
+                    if i < n && b[i] != comma && b[i] != lf && b[i] != cr {
+                        return fail(line, b[i] == 0 ? "NUL byte" : "unexpected character after closing quote")
+                    }
+                } else {
+                    while i < n && b[i] != comma && b[i] != lf && b[i] != cr {
+                        if b[i] == quote { return fail(line, "quote inside unquoted field") }
+                        if b[i] == 0 { return fail(line, "NUL byte") }
+                        field.append(b[i])
+                        i += 1
+                    }
+                    fields.append(field)
+                }
+                if i >= n {
+                    recordEnd = n
+                    done = true
+                } else if b[i] == comma {
+                    i += 1
+                } else {
+                    recordEnd = i
+                    i += (b[i] == cr && i + 1 < n && b[i + 1] == lf) ? 2 : 1
+                    line += 1
+                    done = true
+                }
+            }
+            // UTF-8, line by line (a line break never sits inside a valid sequence).
+            var segmentStart = recordStart
+            var segmentLine = recordLine
+            var k = recordStart
+            while k <= recordEnd {
+                if k == recordEnd || b[k] == lf || b[k] == cr {
+                    if String(validating: b[segmentStart..<k], as: UTF8.self) == nil {
+                        return fail(segmentLine, "invalid UTF-8")
+                    }
+                    if k < recordEnd && b[k] == cr && k + 1 < recordEnd && b[k + 1] == lf { k += 1 }
+                    segmentLine += 1
+                    segmentStart = k + 1
+                }
+                k += 1
+            }
+            out.records.append(Record(line: recordLine, fields: fields))
+        }
+        return out
+    }
+
+    /// What `CSVReader` makes of the same bytes, in the same shape.
+    static func stream(
+        _ bytes: [UInt8], chunk: Int = CSVReader.defaultChunkSize, maxField: Int = 100_000, maxRecord: Int = 1 << 20
+    ) -> Outcome {
+        var reader = CSVReader(bytes: bytes, maxFieldBytes: maxField, maxRecordBytes: maxRecord, chunkSize: chunk)
+        var out = Outcome()
+        do {
+            try reader.forEachRecord { record in
+                out.records.append(Record(line: record.line, fields: (0..<record.count).map { Array(record[$0]) }))
+            }
+        } catch let error as CSVError {
+            out.error = error
+        } catch {
+            fatalError("unexpected error \(error)")
+        }
+        return out
+    }
+}
