@@ -95,20 +95,9 @@ func growTree(data: ForestTrainingData, settings: TreeSettings, seed: UInt64) ->
         var depth: Int
         var parent: Int
         var isLeft: Bool
-        var w: Double
-        var sum: Double
-        var sumSq: Double
     }
 
-    var rootW = 0.0, rootSum = 0.0, rootSumSq = 0.0
-    for j in 0..<m {
-        let row = Int(order[j])
-        let w = weight[row], v = y[row]
-        rootW += w
-        rootSum += w * v
-        rootSumSq += w * v * v
-    }
-    var stack = [Pending(start: 0, end: m, depth: 0, parent: -1, isLeft: false, w: rootW, sum: rootSum, sumSq: rootSumSq)]
+    var stack = [Pending(start: 0, end: m, depth: 0, parent: -1, isLeft: false)]
 
     while let node = stack.popLast() {
         let id = nodeFeature.count
@@ -116,8 +105,17 @@ func growTree(data: ForestTrainingData, settings: TreeSettings, seed: UInt64) ->
             if node.isLeft { nodeLeft[node.parent] = Int32(id) } else { nodeRight[node.parent] = Int32(id) }
         }
         let count = node.end - node.start
-        let mean = node.sum / node.w
-        let impurity = max(0, node.sumSq / node.w - mean * mean)
+        // Node sums straight from its rows (not parent minus sibling), so leaf values carry no drift.
+        var nodeW = 0.0, nodeSum = 0.0, nodeSumSq = 0.0
+        for j in node.start..<node.end {
+            let row = Int(order[j])
+            let w = weight[row], v = y[row]
+            nodeW += w
+            nodeSum += w * v
+            nodeSumSq += w * v * v
+        }
+        let mean = nodeSum / nodeW
+        let impurity = max(0, nodeSumSq / nodeW - mean * mean)
         nodeFeature.append(-1)
         nodeThreshold.append(0)
         nodeLeft.append(-1)
@@ -162,8 +160,8 @@ func growTree(data: ForestTrainingData, settings: TreeSettings, seed: UInt64) ->
                 let x = col[row]
                 let xNext = col[Int(seg[i])]
                 if xNext <= x + featureThreshold { continue }
-                let sR = node.sum - sL
-                let proxy = sL * sL / wL + sR * sR / (node.w - wL)
+                let sR = nodeSum - sL
+                let proxy = sL * sL / wL + sR * sR / (nodeW - wL)
                 if proxy > bestProxy {
                     bestProxy = proxy
                     bestFeature = f
@@ -201,19 +199,15 @@ func growTree(data: ForestTrainingData, settings: TreeSettings, seed: UInt64) ->
             (seg + mid).update(from: scratch, count: r)
         }
 
-        let rightW = node.w - bestW, rightSum = node.sum - bestSum, rightSumSq = node.sumSq - bestSumSq
+        let rightW = nodeW - bestW, rightSum = nodeSum - bestSum, rightSumSq = nodeSumSq - bestSumSq
         let leftImpurity = max(0, bestSumSq / bestW - (bestSum / bestW) * (bestSum / bestW))
         let rightImpurity = max(0, rightSumSq / rightW - (rightSum / rightW) * (rightSum / rightW))
-        importances[bestFeature] += max(0, node.w * impurity - bestW * leftImpurity - rightW * rightImpurity)
+        importances[bestFeature] += max(0, nodeW * impurity - bestW * leftImpurity - rightW * rightImpurity)
 
         nodeFeature[id] = Int32(bestFeature)
         nodeThreshold[id] = bestThreshold
-        stack.append(
-            Pending(start: mid, end: node.end, depth: node.depth + 1, parent: id, isLeft: false,
-                    w: rightW, sum: rightSum, sumSq: rightSumSq))
-        stack.append(
-            Pending(start: node.start, end: mid, depth: node.depth + 1, parent: id, isLeft: true,
-                    w: bestW, sum: bestSum, sumSq: bestSumSq))
+        stack.append(Pending(start: mid, end: node.end, depth: node.depth + 1, parent: id, isLeft: false))
+        stack.append(Pending(start: node.start, end: mid, depth: node.depth + 1, parent: id, isLeft: true))
     }
 
     let total = importances.reduce(0, +)
