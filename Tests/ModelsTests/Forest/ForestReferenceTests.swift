@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Models
 
@@ -54,5 +55,23 @@ struct ForestReferenceTests {
         let skTop = sk.indices.max { sk[$0] < sk[$1] }!
         let ours = fitted.featureImportances.indices.sorted { fitted.featureImportances[$0] > fitted.featureImportances[$1] }
         #expect(ours.prefix(2).contains(skTop), "importances \(fitted.featureImportances) vs sklearn \(sk)")
+    }
+
+    /// Fit time on the whole file against sklearn's (n_jobs=-1, best of 3). Opt-in, in release builds:
+    /// `FOREST_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter ForestReferenceTests`.
+    @Test("fit time on all rows vs scikit-learn", .enabled(if: ProcessInfo.processInfo.environment["FOREST_BENCH"] != nil))
+    func benchmark() throws {
+        let data = ScheduleReferenceSet.shared
+        let profiles = ScheduleFeatures.profiles(of: data.records)
+        let rows = data.records.map { ScheduleFeatures.row(profile: profiles[$0.entity]!, date: $0.date) }
+        let y = data.records.map { Double($0.start) }
+        let clock = ContinuousClock()
+        var best = Duration.seconds(1000)
+        for _ in 0..<3 {
+            let t = try clock.measure { _ = try RandomForest.fit(features: rows, targets: y, parameters: Self.settings) }
+            best = min(best, t)
+        }
+        print("forest fit, \(rows.count) rows x \(rows[0].count) features, 100 trees depth 10: best \(best) vs sklearn \(ForestReferenceData.sklearnFullFitSeconds) s")
+        #expect(best < .seconds(ForestReferenceData.sklearnFullFitSeconds))
     }
 }
