@@ -4,7 +4,7 @@ import Testing
 @testable import Pipeline
 
 /// What a generated sales file should read back as.
-struct SalesChecksum: Equatable {
+struct CSVSalesChecksum: Equatable {
     var rows = 0
     var missing = 0
     var cents = 0
@@ -17,9 +17,9 @@ struct SalesChecksum: Equatable {
 /// Writes a sales CSV of `rowCount` rows in awkward but valid shapes (both date formats, quoted
 /// categories with commas, doubled quotes and line breaks, CRLF and LF, missing sales, exponents)
 /// and returns what reading it must give.
-func writeSalesFile(rows rowCount: Int, to url: URL, seed: UInt64 = 7) throws -> SalesChecksum {
-    var rng = SplitMix(seed: seed)
-    var sum = SalesChecksum()
+func csvWriteSalesFile(rows rowCount: Int, to url: URL, seed: UInt64 = 7) throws -> CSVSalesChecksum {
+    var rng = CSVTestRNG(seed: seed)
+    var sum = CSVSalesChecksum()
     var out = [UInt8]()
     out.reserveCapacity(rowCount * 48)
     out += Array("\u{FEFF}Date,product_id,category,sales\r\n".utf8)
@@ -62,9 +62,9 @@ func writeSalesFile(rows rowCount: Int, to url: URL, seed: UInt64 = 7) throws ->
 }
 
 /// Reads a sales file the way the ETL worker does: header, then parsers on byte slices.
-func checksum(of path: String) throws -> SalesChecksum {
+func csvSalesChecksum(of path: String) throws -> CSVSalesChecksum {
     var reader = try CSVReader(path: path)
-    var sum = SalesChecksum()
+    var sum = CSVSalesChecksum()
     var header: SalesHeader?
     try reader.forEachRecord { record in
         guard let h = header else {
@@ -93,10 +93,10 @@ struct CSVRoundTripTests {
     @Test func generated200kRows() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("csv-200k-\(UUID().uuidString).csv")
         defer { try? FileManager.default.removeItem(at: url) }
-        let expected = try writeSalesFile(rows: 200_000, to: url)
+        let expected = try csvWriteSalesFile(rows: 200_000, to: url)
         let clock = ContinuousClock()
-        var got = SalesChecksum()
-        let elapsed = try clock.measure { got = try checksum(of: url.path) }
+        var got = CSVSalesChecksum()
+        let elapsed = try clock.measure { got = try csvSalesChecksum(of: url.path) }
         #expect(got == expected)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         print("CSV round trip: 200000 rows in \(seconds) s (\(Int(200_000 / seconds)) rows/s, this build's optimisation level)")

@@ -172,7 +172,7 @@ struct SalesParserTests {
 
     /// Random decimals in every shape: the result must equal the stdlib's correctly rounded parse.
     @Test func correctlyRoundedAgainstStdlib() {
-        var rng = SplitMix(seed: 42)
+        var rng = CSVTestRNG(seed: 42)
         for _ in 0..<50_000 {
             var s = ""
             if rng.next() % 4 == 0 { s += rng.next() % 2 == 0 ? "-" : "+" }
@@ -212,7 +212,7 @@ struct SalesParserTests {
 }
 
 /// A tiny deterministic generator for tests.
-struct SplitMix: RandomNumberGenerator {
+struct CSVTestRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -1,0 +1,1 @@
+../../../../Tests/PipelineTests/CSV/ReferenceCSV.swift
