@@ -126,27 +126,36 @@ public struct CSVReader: ~Copyable {
     }
 
     /// Calls `body` for each record, in order, with its fields as UTF-8 byte slices that are valid
-    /// only during the call. The header is the first record. Throws `CSVError` for a malformed
-    /// file (and then again on any later call), or whatever `body` throws.
+    /// only during the call. The header is the first record.
+    ///
+    /// Throws `CSVError` for a malformed file; the reader then stays failed and throws the same
+    /// error on any later call. An error thrown by `body` propagates as it is, and a later call
+    /// resumes with the record after the one `body` threw for.
     public mutating func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {
         if let failure { throw failure }
-        do {
-            while true {
-                switch try step() {
-                case .record(let recordLine, let count):
-                    try body(
-                        CSVRecord(base: UnsafePointer(buffer), bounds: UnsafePointer(bounds), count: count, line: recordLine))
-                case .needMore:
+        while true {
+            let next: Step
+            do {
+                next = try step()
+            } catch let error as CSVError {
+                failure = error
+                throw error
+            }
+            switch next {
+            case .record(let recordLine, let count):
+                try body(CSVRecord(base: UnsafePointer(buffer), bounds: UnsafePointer(bounds), count: count, line: recordLine))
+            case .needMore:
+                do {
                     try checkPartialLimits()
                     partialFieldStart = -1
                     try refill()
-                case .done:
-                    return
+                } catch let error as CSVError {
+                    failure = error
+                    throw error
                 }
+            case .done:
+                return
             }
-        } catch let error as CSVError {
-            failure = error
-            throw error
         }
     }
 
@@ -453,7 +462,8 @@ public struct CSVReader: ~Copyable {
         if partialFieldStart >= 0 {
             let raw = end - partialFieldStart
             // A quoted field's raw bytes may be up to twice its content (every quote doubled).
-            let limit = partialFieldQuoted ? 2 * maxFieldBytes + 1 : maxFieldBytes
+            // Either may also end with a byte held back for lookahead (a CR, a closing quote).
+            let limit = partialFieldQuoted ? 2 * maxFieldBytes + 1 : maxFieldBytes + 1
             if raw > limit {
                 throw CSVError(line: partialFieldLine, message: "field longer than \(maxFieldBytes) bytes")
             }

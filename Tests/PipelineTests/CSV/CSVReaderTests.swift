@@ -185,6 +185,13 @@ struct CSVReaderErrorTests {
         #expect(csvReadAllChunks("a,\"\n\(long)\"\n", maxField: 10) == csvFailure(1, "field longer than 10 bytes"))
         // Exactly at the limit is fine, also when doubled quotes shrink a longer raw field.
         #expect(csvReadAllChunks("\(String(repeating: "y", count: 10))\n", maxField: 10) == csvRows([(1, [String(repeating: "y", count: 10)])]))
+        // ... including when the CR of a CRLF waits at a chunk boundary for its LF.
+        #expect(
+            csvReadAllChunks("\(String(repeating: "y", count: 10))\r\nab\r\n", maxField: 10)
+                == csvRows([(1, [String(repeating: "y", count: 10)]), (2, ["ab"])]))
+        #expect(
+            csvReadAllChunks("\"\(String(repeating: "y", count: 10))\"\r\nab", maxField: 10)
+                == csvRows([(1, [String(repeating: "y", count: 10)]), (2, ["ab"])]))
         #expect(
             csvReadAllChunks("\"\(String(repeating: "\"\"", count: 10))\"\n", maxField: 10)
                 == csvRows([(1, [String(repeating: "\"", count: 10)])]))
@@ -240,6 +247,9 @@ struct CSVReaderErrorTests {
             }
         }
         #expect(seen == ["a", "b"])
+        // A later call resumes after the record the body threw for.
+        #expect(throws: Never.self) { try reader.forEachRecord { seen.append($0.string(0)) } }
+        #expect(seen == ["a", "b", "c"])
     }
 
     @Test func missingFile() {
