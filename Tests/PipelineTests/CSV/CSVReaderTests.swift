@@ -312,6 +312,28 @@ struct CSVReaderReferenceTests {
                     return
                 }
             }
+            // Small limits: a prefix of the same records, and a limit error only for a record over a limit.
+            let maxField = 1 + Int(rng.next() % 8)
+            let maxRecord = 1 + Int(rng.next() % 24)
+            let limited = ReferenceCSV.stream(bytes, chunk: 1 + Int(rng.next() % 4), maxField: maxField, maxRecord: maxRecord)
+            let k = limited.records.count
+            guard k <= expected.records.count, Array(expected.records.prefix(k)) == limited.records else {
+                Issue.record("limits changed records for \(bytes)")
+                return
+            }
+            if let error = limited.error, error.message.hasPrefix("field longer") || error.message.hasPrefix("record longer") {
+                let legit =
+                    k < expected.records.count
+                    ? expected.records[k].fields.contains { $0.count > maxField } || expected.rawLengths[k] > maxRecord
+                    : expected.error != nil
+                if !legit {
+                    Issue.record("spurious \(error) for \(bytes) with limits \(maxField)/\(maxRecord)")
+                    return
+                }
+            } else if limited != expected {
+                Issue.record("limits \(maxField)/\(maxRecord) changed \(bytes): \(limited) != \(expected)")
+                return
+            }
         }
     }
 }

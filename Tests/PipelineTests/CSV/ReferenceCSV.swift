@@ -12,6 +12,12 @@ enum ReferenceCSV {
     struct Outcome: Equatable {
         var records: [Record] = []
         var error: CSVError?
+        /// Each record's length in the file, without its line ending (only `parse` fills it in).
+        var rawLengths: [Int] = []
+
+        static func == (a: Outcome, b: Outcome) -> Bool {
+            a.records == b.records && a.error == b.error
+        }
     }
 
     static func parse(_ b: [UInt8]) -> Outcome {
@@ -108,6 +114,7 @@ enum ReferenceCSV {
                 k += 1
             }
             out.records.append(Record(line: recordLine, fields: fields))
+            out.rawLengths.append(recordEnd - recordStart)
         }
         return out
     }

@@ -45,6 +45,18 @@ enum Harness {
             }
             if reference.error != nil { check(limited.error != nil, "limits hid an error") }
             if limited.error == nil { check(limited.records == reference.records, "limits lost records") }
+            // A limit error must name a record that really is over a limit.
+            if let error = limited.error, error.message.hasPrefix("field longer") || error.message.hasPrefix("record longer") {
+                let k = limited.records.count
+                if k < reference.records.count {
+                    let overField = reference.records[k].fields.contains { $0.count > maxField }
+                    let overRecord = reference.rawLengths[k] > maxRecord
+                    check(overField || overRecord, "spurious \(error) (record \(k), limits \(maxField)/\(maxRecord))")
+                    check(error.line >= reference.records[k].line, "limit error before its record")
+                } else {
+                    check(reference.error != nil, "limit error \(error) after the last record")
+                }
+            }
         }
 
         // 3. Header and field parsers on every field, and on the whole input as one field.
