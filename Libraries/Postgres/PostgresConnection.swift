@@ -306,11 +306,24 @@ public final class PostgresConnection {
     func prepareForUse() throws {
         guard !isClosed else { throw PostgresError(code: .clientShutdown, message: "the client has been shut down") }
         if let handle, !isBroken {
-            _ = PQconsumeInput(handle)  // notices a connection the server closed while it was idle
+            // A server that shut down sends a FATAL message, then closes the socket: read (and parse) what
+            // arrived while idle until libpq has seen both, so a dead connection is replaced before use.
+            for _ in 0..<3 where Self.isReadable(handle) {
+                guard PQconsumeInput(handle) == 1 else { break }
+                _ = PQisBusy(handle)
+            }
             if PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) == PQTRANS_IDLE { return }
             logger.info("PostgreSQL connection lost while idle; reconnecting")
         }
         try reconnect()
+    }
+
+    /// Whether the socket has bytes (or EOF) waiting, without blocking.
+    private static func isReadable(_ handle: OpaquePointer) -> Bool {
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { return false }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
     }
 
     /// Called after a lease: rolls back a transaction left open by hand.
