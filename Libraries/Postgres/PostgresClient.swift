@@ -61,6 +61,12 @@ public final class PostgresClient: Sendable {
             }
         } catch is NIOThreadPoolError.ThreadPoolInactive {
             throw PostgresError(code: .clientShutdown, message: "the PostgreSQL client has been shut down")
+        } catch let error as CancellationError {
+            // A stopped thread pool cancels work submitted to it.
+            if state.withLock({ $0.isShutdown }) {
+                throw PostgresError(code: .clientShutdown, message: "the PostgreSQL client has been shut down")
+            }
+            throw error
         }
     }
 

@@ -25,6 +25,7 @@ public final class SQLiteDatabase: Sendable {
     /// Runs `body` with the connection on the database's thread. The connection must not escape `body`;
     /// a transaction left open by hand is rolled back afterwards.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        guard !isClosed.withLock({ $0 }) else { throw Self.closedError }
         do {
             return try await threadPool.runIfActive {
                 try self.connection.withLock { connection in
@@ -36,8 +37,15 @@ public final class SQLiteDatabase: Sendable {
                 }
             }
         } catch is NIOThreadPoolError.ThreadPoolInactive {
-            throw SQLiteError(code: SQLiteError.misuse, message: "the database is closed")
+            throw Self.closedError
+        } catch let error as CancellationError {
+            // A stopped thread pool cancels work submitted to it.
+            throw isClosed.withLock({ $0 }) ? Self.closedError : error
         }
+    }
+
+    private static var closedError: SQLiteError {
+        SQLiteError(code: SQLiteError.misuse, message: "the database is closed")
     }
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: COMMIT when it returns, ROLLBACK when it throws.

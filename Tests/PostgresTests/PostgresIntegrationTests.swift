@@ -285,6 +285,23 @@ struct PostgresIntegrationTests {
         }
     }
 
+    @Test func cancelledWaiterLeavesThePoolAndShutdownRefusesNewWork() async throws {
+        var configuration = try TestDatabase.configuration()
+        configuration.applicationName = "almanac-tests"
+        let client = PostgresClient(configuration: configuration, poolSize: 1, logger: TestDatabase.logger)
+        let busy = Task { try await client.query("SELECT pg_sleep(0.5)::text") }
+        try await Task.sleep(for: .milliseconds(100))
+        let waiter = Task { try await client.query("SELECT 1") }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        _ = try await busy.value
+        #expect(try await client.query("SELECT current_setting('application_name')")[0].decode(String.self, at: 0) == "almanac-tests")
+        await client.shutdown()
+        let refused = try await #require(throws: PostgresError.self) { try await client.query("SELECT 1") }
+        #expect(refused.code == .clientShutdown)
+    }
+
     @Test func reconnectsAfterTheServerKillsTheConnection() async throws {
         try await TestDatabase.withClient(poolSize: 1) { client in
             let before = try await client.query("SELECT pg_backend_pid()")[0].decode(Int.self, at: 0)
