@@ -209,7 +209,7 @@ struct PostgresIntegrationTests {
                 }
             }
             let seconds = Self.seconds(ContinuousClock.now - start)
-            print("COPY: \(count) rows in \(String(format: "%.3f", seconds)) s = \(Int(Double(count) / seconds)) rows/s (debug build)")
+            print("COPY: \(count) rows in \(String(format: "%.3f", seconds)) s = \(Int(Double(count) / seconds)) rows/s (\(buildMode) build)")
             #expect(stored == count)
             #expect(try await client.query("SELECT count(*) FROM \(unescaped: table)")[0].decode(Int.self, at: 0) == count)
             let rows = try await client.query("SELECT id, name, note, value FROM \(unescaped: table) WHERE id IN (\(7), \(10), \(99_999)) ORDER BY id")

@@ -57,3 +57,9 @@ enum TestDatabase {
 }
 
 struct ExpectedFailure: Error {}
+
+#if DEBUG
+let buildMode = "debug"
+#else
+let buildMode = "release"
+#endif

@@ -204,7 +204,7 @@ struct SQLiteTests {
             }
             let elapsed = ContinuousClock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            print("SQLite: \(count) inserts in one transaction in \(String(format: "%.3f", seconds)) s = \(Int(Double(count) / seconds)) rows/s (debug build)")
+            print("SQLite: \(count) inserts in one transaction in \(String(format: "%.3f", seconds)) s = \(Int(Double(count) / seconds)) rows/s (\(buildMode) build)")
             let check = try await database.withConnection { connection in
                 (
                     try connection.query("SELECT count(*) FROM points")[0].decode(Int.self, at: 0),
@@ -243,3 +243,9 @@ struct SQLiteTests {
         #expect(error?.message.contains("/nonexistent-almanac-dir/x.sqlite") == true)
     }
 }
+
+#if DEBUG
+let buildMode = "debug"
+#else
+let buildMode = "release"
+#endif
