@@ -10,12 +10,10 @@ struct MissingTestDatabase: Error, CustomStringConvertible {
 }
 
 enum TestDatabase {
-    /// The test server's URL; records a failure (these tests never skip) when it is missing.
+    /// The test server's URL; throws (failing the test, never skipping it) when it is missing.
     static func configuration() throws -> PostgresConfiguration {
         guard let url = ProcessInfo.processInfo.environment["ALMANAC_TEST_DATABASE_URL"], !url.isEmpty else {
-            let error = MissingTestDatabase()
-            Issue.record(error)
-            throw error
+            throw MissingTestDatabase()  // a thrown error fails the test; it never skips
         }
         return try PostgresConfiguration(url: url)
     }
