@@ -317,6 +317,7 @@ public struct JobWorker: Service {
             let promoted = try await driver.promoteDueRetries(queue: queue)
             if promoted > 0 { logger.debug("promoted due retries", metadata: ["count": "\(promoted)"]) }
         } catch {
+            if Task.isCancelled { return }
             logger.warning("reaper pass failed", metadata: ["error": "\(error)"])
         }
     }

@@ -1,0 +1,192 @@
+import Foundation
+import Jobs
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+/// The worker runner, in-process, against both drivers.
+@Suite("Job worker")
+struct JobWorkerTests {
+    let queue = QueueName.forecast
+
+    /// Runs the worker in a ServiceGroup; returns the group and the task running it.
+    private func start(_ worker: JobWorker) -> (ServiceGroup, Task<Void, any Error>) {
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [], cancellationSignals: [], logger: testLogger()))
+        return (group, Task { try await group.run() })
+    }
+
+    private func worker(
+        _ driver: any JobQueueDriver, hooks: RecordingHooks, consumerID: String = "w-\(UUID().uuidString.prefix(6))",
+        concurrency: Int = 1, retry: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50), maxDelay: .milliseconds(200), jitter: 0),
+        gracePeriod: Duration = .seconds(6),
+        handler: @escaping @Sendable (JobMessage) async throws -> Void
+    ) -> JobWorker {
+        JobWorker(
+            driver: driver, queue: queue, consumerID: consumerID, concurrency: concurrency, retry: retry,
+            heartbeatTTL: .seconds(5), pollTimeout: .milliseconds(200), gracePeriod: gracePeriod,
+            reaperInterval: .milliseconds(50), hooks: hooks, logger: testLogger(), handler: handler)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func handlesAndAcknowledges(backend: Backend) async throws {
+        let test = try TestQueue(backend)
+        let hooks = RecordingHooks()
+        let handled = Mutex<[String]>([])
+        for n in 0..<6 { try await test.driver.push(message("ok\(n)"), to: queue) }
+        let (group, task) = start(worker(test.driver, hooks: hooks, concurrency: 2) { message in
+            handled.withLock { $0.append(message.id) }
+        })
+        try await eventually("6 handled") { handled.withLock { $0.count } == 6 }
+        try await eventually("acknowledged") { try await test.driver.depth(of: queue) == QueueDepth() }
+        await group.triggerGracefulShutdown()
+        try await task.value
+        #expect(handled.withLock { $0.sorted() } == (0..<6).map { "ok\($0)" })
+        #expect(hooks.all.filter { if case .succeeded = $0 { true } else { false } }.count == 6)
+        await test.close(queue)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func retriesWithBackoffThenDeadLetters(backend: Backend) async throws {
+        let test = try TestQueue(backend)
+        let hooks = RecordingHooks()
+        let times = Mutex<[ContinuousClock.Instant]>([])
+        try await test.driver.push(message("flaky"), to: queue)
+        let (group, task) = start(worker(test.driver, hooks: hooks) { _ in
+            times.withLock { $0.append(ContinuousClock.now) }
+            throw JobFailure.transient("upstream timed out")
+        })
+        try await eventually("dead-lettered") { try await test.driver.depth(of: queue).dead == 1 }
+        await group.triggerGracefulShutdown()
+        try await task.value
+        #expect(hooks.all == [
+            .started("flaky", attempt: 0), .willRetry("flaky", attempt: 0, error: "upstream timed out"),
+            .started("flaky", attempt: 1), .willRetry("flaky", attempt: 1, error: "upstream timed out"),
+            .started("flaky", attempt: 2), .failed("flaky", attempt: 2, error: "upstream timed out", deadLettered: true),
+        ])
+        let gaps = times.withLock { t in zip(t.dropFirst(), t).map { $0 - $1 } }
+        #expect(gaps.count == 2)
+        #expect(gaps[0] >= .milliseconds(50) && gaps[1] >= .milliseconds(100), "backoff gaps \(gaps)")
+        let dead = try await test.driver.deadLetters(queue: queue, limit: 1)
+        #expect(dead.first?.error == "upstream timed out")
+        #expect(dead.first?.message.attempt == 2)
+        #expect(try await test.driver.depth(of: queue) == QueueDepth(dead: 1))
+        await test.close(queue)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func anyOtherErrorCountsAsTransient(backend: Backend) async throws {
+        struct Boom: Error {}
+        let test = try TestQueue(backend)
+        let hooks = RecordingHooks()
+        try await test.driver.push(message("boom"), to: queue)
+        let (group, task) = start(worker(test.driver, hooks: hooks, retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(20), jitter: 0)) { _ in
+            throw Boom()
+        })
+        try await eventually("dead-lettered") { try await test.driver.depth(of: queue).dead == 1 }
+        await group.triggerGracefulShutdown()
+        try await task.value
+        #expect(hooks.all.filter { if case .started = $0 { true } else { false } }.count == 2)
+        await test.close(queue)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func permanentFailureIsNotRetried(backend: Backend) async throws {
+        let test = try TestQueue(backend)
+        let hooks = RecordingHooks()
+        let calls = Mutex(0)
+        try await test.driver.push(message("invalid"), to: queue)
+        let (group, task) = start(worker(test.driver, hooks: hooks) { _ in
+            calls.withLock { $0 += 1 }
+            throw JobFailure.permanent("column 'date' missing")
+        })
+        try await eventually("failed") { hooks.all.count == 2 }
+        try await Task.sleep(for: .milliseconds(400))  // a retry would have happened by now
+        await group.triggerGracefulShutdown()
+        try await task.value
+        #expect(calls.withLock { $0 } == 1)
+        #expect(hooks.all == [.started("invalid", attempt: 0), .failed("invalid", attempt: 0, error: "column 'date' missing", deadLettered: false)])
+        #expect(try await test.driver.depth(of: queue) == QueueDepth())
+        await test.close(queue)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func gracefulShutdownLetsTheHandlerFinish(backend: Backend) async throws {
+        let test = try TestQueue(backend)
+        let hooks = RecordingHooks()
+        let finished = Mutex(false)
+        try await test.driver.push(message("long"), to: queue)
+        let (group, task) = start(worker(test.driver, hooks: hooks, gracePeriod: .seconds(5)) { _ in
+            try await Task.sleep(for: .milliseconds(600))
+            finished.withLock { $0 = true }
+        })
+        try await eventually("started") { !hooks.all.isEmpty }
+        await group.triggerGracefulShutdown()
+        try await task.value
+        #expect(finished.withLock { $0 })
+        #expect(hooks.all == [.started("long", attempt: 0), .succeeded("long")])
+        #expect(try await test.driver.depth(of: queue) == QueueDepth())
+        await test.close(queue)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func gracefulShutdownRequeuesAfterTheGracePeriod(backend: Backend) async throws {
+        let test = try TestQueue(backend)
+        let hooks = RecordingHooks()
+        try await test.driver.push(message("too-long"), to: queue)
+        try await test.driver.push(message("next"), to: queue)
+        let (group, task) = start(worker(test.driver, hooks: hooks, gracePeriod: .milliseconds(300)) { _ in
+            try await Task.sleep(for: .seconds(30))
+        })
+        try await eventually("started") { !hooks.all.isEmpty }
+        let clock = ContinuousClock()
+        let stop = clock.now
+        await group.triggerGracefulShutdown()
+        try await task.value
+        #expect(clock.now - stop < .seconds(3))
+        #expect(hooks.all == [.started("too-long", attempt: 0)])
+        #expect(try await test.driver.depth(of: queue) == QueueDepth(ready: 2))
+        // Back at the head, attempt unchanged: it runs next.
+        let again = try #require(try await test.driver.pop(from: queue, consumer: "after", timeout: .seconds(1)))
+        #expect(again.message.id == "too-long")
+        #expect(again.message.attempt == 0)
+        await test.close(queue)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func recoversItsOwnStaleProcessingItemsOnStart(backend: Backend) async throws {
+        let test = try TestQueue(backend)
+        let hooks = RecordingHooks()
+        try await test.driver.push(message("stale"), to: queue)
+        // As if a BLMOVE moved it after the client gave up: it sits in w1's processing list, unhandled.
+        _ = try #require(try await test.driver.pop(from: queue, consumer: "w1", timeout: .seconds(1)))
+        let (group, task) = start(worker(test.driver, hooks: hooks, consumerID: "w1") { _ in })
+        try await eventually("handled") { hooks.all.contains(.succeeded("stale")) }
+        await group.triggerGracefulShutdown()
+        try await task.value
+        #expect(hooks.all == [.started("stale", attempt: 0), .succeeded("stale")])
+        #expect(try await test.driver.depth(of: queue) == QueueDepth())
+        await test.close(queue)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func reaperReclaimsAndReportsPoisonMessages(backend: Backend) async throws {
+        let test = try TestQueue(backend)
+        let hooks = RecordingHooks()
+        try await test.driver.heartbeat(consumer: "gone", queue: queue, ttl: .milliseconds(100))
+        try await test.driver.push(message("poison", attempt: 2), to: queue)
+        try await test.driver.push(message("victim"), to: queue)
+        _ = try await test.driver.pop(from: queue, consumer: "gone", timeout: .seconds(1))
+        _ = try await test.driver.pop(from: queue, consumer: "gone", timeout: .seconds(1))
+        let (group, task) = start(worker(test.driver, hooks: hooks) { _ in })
+        try await eventually("victim handled, poison reported") {
+            hooks.all.contains(.succeeded("victim")) && hooks.all.contains { if case .failed("poison", _, _, true) = $0 { true } else { false } }
+        }
+        await group.triggerGracefulShutdown()
+        try await task.value
+        #expect(hooks.all.contains(.started("victim", attempt: 1)))
+        #expect(try await test.driver.depth(of: queue) == QueueDepth(dead: 1))
+        await test.close(queue)
+    }
+}
