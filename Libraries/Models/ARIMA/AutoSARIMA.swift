@@ -187,7 +187,12 @@ enum AutoSARIMA {
                 }
             }
         }
-        let chosen = current.1
+        var chosen = current.1
+        if let refit = SARIMAX.fitOrder(y, order: chosen.order, userExog: xUser, includeConstant: current.0.constant,
+                                        notes: notes, thorough: true),
+           validAICc(refit) <= validAICc(chosen) + 1e-9 {
+            chosen = refit
+        }
         var summary = chosen.summary
         summary.notes = notes + summary.notes.filter { !notes.contains($0) }
         summary.notes.append("auto: d=\(d) (KPSS), D=\(D) (seasonal strength), \(cache.count) models fitted by AICc")

@@ -275,8 +275,10 @@ struct SARIMAXProblem: Sendable {
             if css.value.isFinite { starts.append(css.x.map { min(max($0, -4), 4) }) }
             if thorough || starts.isEmpty { starts.append(zero) }
             for s in starts {
-                let r = Optimize.bfgs(objective, start: s, maxIterations: 300, gradientTolerance: 1e-7,
-                                      relativeTolerance: 1e-13)
+                // the search screens candidates with looser tolerances; the chosen one is refitted
+                let r = Optimize.bfgs(objective, start: s, maxIterations: thorough ? 300 : 100,
+                                      gradientTolerance: thorough ? 1e-7 : 1e-5,
+                                      relativeTolerance: thorough ? 1e-13 : 1e-9)
                 if r.value.isFinite && (best == nil || r.value < best!.value) { best = r }
             }
         }
