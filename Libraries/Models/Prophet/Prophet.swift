@@ -128,24 +128,14 @@ public enum Prophet {
         t: [Double], y: [Double], changepointsT: [Double], features: ProphetFeatures, featureRows x: [Double],
         options: ProphetOptions
     ) -> ProphetPosterior {
-        let n = t.count, s = changepointsT.count, f = features.count
+        let s = changepointsT.count, f = features.count
         let p = 2 + s + f
-        var z = [Double](repeating: 0, count: n * p)
-        z.withUnsafeMutableBufferPointer { z in
-            for r in 0..<n {
-                let row = r * p
-                z[row] = t[r]
-                z[row + 1] = 1
-                for j in 0..<s where t[r] >= changepointsT[j] { z[row + 2 + j] = t[r] - changepointsT[j] }
-                for j in 0..<f { z[row + 2 + s + j] = x[r * f + j] }
-            }
-        }
         var precision = [Double](repeating: 0, count: p)
         precision[0] = 1.0 / 25
         precision[1] = 1.0 / 25
         for (j, scale) in features.priorScales.enumerated() { precision[2 + s + j] = 1 / (scale * scale) }
         return ProphetPosterior(
-            design: z, rows: n, columns: p, y: y, precision: precision, deltaRange: 2..<(2 + s),
+            t: t, y: y, changepointsT: changepointsT, x: x, featureCount: f, precision: precision,
             tau: options.changepointPriorScale)
     }
 }

@@ -260,12 +260,8 @@ public struct ProphetFit: FittedForecaster {
         paths.withUnsafeMutableBufferPointer { paths in
             for r in 0..<n {
                 let row = UnsafeMutableBufferPointer(rebasing: paths[(r * samples)..<((r + 1) * samples)])
-                var from = 0
-                for rank in sortedRanks {
-                    ProphetRandom.select(row, rank, from, samples)
-                    orderStat[rank] = row[rank]
-                    from = rank + 1
-                }
+                ProphetRandom.select(row, ranks: sortedRanks[...], 0, samples)
+                for rank in sortedRanks { orderStat[rank] = row[rank] }
                 for (q, pos) in positions.enumerated() {
                     let lo = Int(pos.rounded(.down)), hi = min(lo + 1, samples - 1)
                     let a = orderStat[lo]!, b = orderStat[hi]!

@@ -19,6 +19,18 @@ public struct ProphetHoliday: Sendable, Codable, Equatable {
         self.upperWindow = upperWindow
         self.priorScale = priorScale
     }
+
+    private enum CodingKeys: String, CodingKey { case name, days, lowerWindow, upperWindow, priorScale }
+
+    /// Decodes with the windows optional (default 0).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        days = try c.decode([Double].self, forKey: .days)
+        lowerWindow = try c.decodeIfPresent(Int.self, forKey: .lowerWindow) ?? 0
+        upperWindow = try c.decodeIfPresent(Int.self, forKey: .upperWindow) ?? 0
+        priorScale = try c.decodeIfPresent(Double.self, forKey: .priorScale)
+    }
 }
 
 /// Settings of the Prophet-like model; the defaults are Prophet's.

@@ -25,38 +25,88 @@ struct ProphetPosterior {
     let precision: [Double]
     let deltaRange: Range<Int>
     let tau: Double
-    var epsilon = 1e-4
+    var epsilon = 1e-3
 
-    init(design z: [Double], rows n: Int, columns p: Int, y: [Double], precision: [Double], deltaRange: Range<Int>, tau: Double) {
+    /// Builds ZᵀZ, Zᵀy and yᵀy for Z = [t, 1, (t − t_j)₊, X] without forming Z: every trend column is
+    /// a·t + b on a suffix of the (increasing) rows, so its products come from suffix sums of 1, t, t², y,
+    /// t·y and, per feature, x and t·x at the changepoint rows. Only the feature block costs n F²/2.
+    /// - Parameters: `x` is row-major n × f; `changepointsT` increasing.
+    init(t: [Double], y: [Double], changepointsT: [Double], x: [Double], featureCount f: Int,
+         precision: [Double], tau: Double) {
+        let n = t.count, s = changepointsT.count
+        let p = 2 + s + f
         self.n = n
         self.p = p
         self.precision = precision
-        self.deltaRange = deltaRange
+        self.deltaRange = 2..<(2 + s)
         self.tau = tau
-        var g = [Double](repeating: 0, count: p * p)
-        var b = [Double](repeating: 0, count: p)
+        // Trend columns c: value a_c·t + b_c on rows start_c..<n.
+        var a = [Double](repeating: 1, count: s + 2), b = [Double](repeating: 0, count: s + 2)
+        var first = [Int](repeating: 0, count: s + 2)
+        a[1] = 0
+        b[1] = 1
+        var r0 = 0
+        for j in 0..<s {
+            while r0 < n && t[r0] < changepointsT[j] { r0 += 1 }
+            b[2 + j] = -changepointsT[j]
+            first[2 + j] = r0
+        }
+        // Suffix sums of 1, t, t², y, t·y (index n holds 0), and of x, t·x at each column's first row.
+        var s1 = [Double](repeating: 0, count: n + 1), s2 = s1, sy = s1, sty = s1
         var yy = 0.0
-        z.withUnsafeBufferPointer { z in
-            g.withUnsafeMutableBufferPointer { g in
-                b.withUnsafeMutableBufferPointer { b in
-                    for r in 0..<n {
-                        let row = r * p
-                        let yr = y[r]
-                        yy += yr * yr
-                        for i in 0..<p {
-                            let zi = z[row + i]
-                            if zi == 0 { continue }
-                            b[i] += zi * yr
-                            let gi = i * p
-                            for j in i..<p { g[gi + j] += zi * z[row + j] }
+        for r in stride(from: n - 1, through: 0, by: -1) {
+            s1[r] = s1[r + 1] + t[r]
+            s2[r] = s2[r + 1] + t[r] * t[r]
+            sy[r] = sy[r + 1] + y[r]
+            sty[r] = sty[r + 1] + t[r] * y[r]
+            yy += y[r] * y[r]
+        }
+        let trendCount = s + 2
+        var sx = [Double](repeating: 0, count: trendCount * f), stx = sx
+        var g = [Double](repeating: 0, count: p * p)
+        var zy = [Double](repeating: 0, count: p)
+        x.withUnsafeBufferPointer { x in
+            sx.withUnsafeMutableBufferPointer { sx in
+                stx.withUnsafeMutableBufferPointer { stx in
+                    g.withUnsafeMutableBufferPointer { g in
+                        var accX = [Double](repeating: 0, count: f), accTX = accX
+                        var c = trendCount - 1
+                        while c >= 0 && first[c] >= n { c -= 1 }  // empty columns: sums stay 0
+                        for r in stride(from: n - 1, through: 0, by: -1) {
+                            let row = r * f, tr = t[r], yr = y[r]
+                            for i in 0..<f {
+                                let xi = x[row + i]
+                                if xi == 0 { continue }
+                                accX[i] += xi
+                                accTX[i] += tr * xi
+                                zy[2 + s + i] += xi * yr
+                                let gi = (2 + s + i) * p + 2 + s
+                                for j in i..<f { g[gi + j] += xi * x[row + j] }
+                            }
+                            while c >= 0 && first[c] == r {
+                                for i in 0..<f { sx[c * f + i] = accX[i]; stx[c * f + i] = accTX[i] }
+                                c -= 1
+                            }
                         }
                     }
-                    for i in 0..<p { for j in 0..<i { g[i * p + j] = g[j * p + i] } }
                 }
             }
         }
+        for ci in 0..<trendCount {
+            for cj in ci..<trendCount {
+                let r = max(first[ci], first[cj])
+                let count = Double(n - r)
+                g[ci * p + cj] = a[ci] * a[cj] * s2[r] + (a[ci] * b[cj] + b[ci] * a[cj]) * s1[r] + b[ci] * b[cj] * count
+            }
+            let r = first[ci]
+            zy[ci] = a[ci] * sty[r] + b[ci] * sy[r]
+            for i in 0..<f {
+                g[ci * p + 2 + s + i] = a[ci] * stx[ci * f + i] + b[ci] * sx[ci * f + i]
+            }
+        }
+        for i in 0..<p { for j in 0..<i { g[i * p + j] = g[j * p + i] } }
         gram = g
-        zty = b
+        zty = zy
         yty = yy
     }
 
@@ -105,34 +155,42 @@ struct ProphetPosterior {
     }
 
     /// The MAP coefficients, starting from Prophet's initial values (k, m through the first and last
-    /// points, everything else 0). A ridge solution (the Laplace prior replaced by a normal of the same
-    /// variance) gives the start and the Cholesky preconditioner L Lᵀ ≈ Hessian; L-BFGS then runs in
-    /// φ = Lᵀ θ, where the problem is close to isotropic.
-    func maximise(kInit: Double, mInit: Double) -> (theta: [Double], iterations: Int) {
+    /// points, everything else 0).
+    ///
+    /// 1. A few majorise–minimise steps: with σ fixed and each √(δ²+ε²) bounded above by its tangent
+    ///    quadratic at the current δ, the minimiser solves one linear system (Cholesky); σ is then
+    ///    re-profiled. Every step lowers the objective. The first step uses a normal prior of the same
+    ///    variance as the Laplace (a ridge fit).
+    /// 2. L-BFGS on the exact (smoothed) objective, preconditioned by the last system's Cholesky factor
+    ///    L (φ = Lᵀθ), i.e. by the curvature of the current majoriser, so few iterations are needed.
+    func maximise(kInit: Double, mInit: Double, majoriseSteps: Int = 6) -> (theta: [Double], iterations: Int) {
         var theta = [Double](repeating: 0, count: p)
         theta[0] = kInit
         theta[1] = mInit
         var work = [Double](repeating: 0, count: p)
-        var s = theta.withUnsafeBufferPointer { th in
-            work.withUnsafeMutableBufferPointer { Self.sigmaSquared(rss: rss(th, $0), n: n) }
+        func profiledSigmaSquared(_ theta: [Double]) -> Double {
+            theta.withUnsafeBufferPointer { th in
+                work.withUnsafeMutableBufferPointer { Self.sigmaSquared(rss: rss(th, $0), n: n) }
+            }
         }
+        var s = profiledSigmaSquared(theta)
         var lower = [Double](repeating: 0, count: p * p)
-        let ridgeDelta = 1 / (2 * tau * tau)
-        for _ in 0..<2 {
-            var h = gram
+        var weights = [Double](repeating: 1 / (2 * tau * tau), count: p)
+        var h = gram
+        var rhs = zty
+        for _ in 0..<max(majoriseSteps, 1) {
+            let invS = 1 / s
+            for i in 0..<(p * p) { h[i] = gram[i] * invS }
             for i in 0..<p {
-                for j in 0..<p { h[i * p + j] /= s }
-                h[i * p + i] += deltaRange.contains(i) ? ridgeDelta : precision[i]
+                h[i * p + i] += deltaRange.contains(i) ? weights[i] : precision[i]
                 h[i * p + i] *= 1 + 1e-12
+                rhs[i] = zty[i] * invS
             }
             guard let l = Self.cholesky(h, p) else { break }
             lower = l
-            let rhs = zty.map { $0 / s }
-            theta = Self.solveLower(lower, p, rhs)
-            theta = Self.solveUpperTransposed(lower, p, theta)
-            s = theta.withUnsafeBufferPointer { th in
-                work.withUnsafeMutableBufferPointer { Self.sigmaSquared(rss: rss(th, $0), n: n) }
-            }
+            theta = Self.solveUpperTransposed(lower, p, Self.solveLower(lower, p, rhs))
+            s = profiledSigmaSquared(theta)
+            for j in deltaRange { weights[j] = 1 / (tau * (theta[j] * theta[j] + epsilon * epsilon).squareRoot()) }
         }
         if lower[0] == 0 { for i in 0..<p { lower[i * p + i] = 1 } }
         // φ = Lᵀ θ
@@ -146,7 +204,7 @@ struct ProphetPosterior {
         for i in 0..<p { for j in 0...i { upper[j * p + i] = lower[i * p + j] } }
         var th = [Double](repeating: 0, count: p)
         var gTheta = [Double](repeating: 0, count: p)
-        let result = ProphetLBFGS.minimize(start: phi) { phi, g in
+        let result = ProphetLBFGS.minimize(start: phi, relativeTolerance: 1e-12, gradientTolerance: 1e-4) { phi, g in
             // θ = L⁻ᵀ φ
             for i in stride(from: p - 1, through: 0, by: -1) {
                 var acc = phi[i]

@@ -63,4 +63,21 @@ struct ProphetRandom {
             }
         }
     }
+
+    /// Places every rank of `ranks` (sorted, within from..<to) at its sorted position: select the middle
+    /// rank, then recurse on each side; a rank at the start of its range is just the minimum.
+    static func select(_ a: UnsafeMutableBufferPointer<Double>, ranks: ArraySlice<Int>, _ from: Int, _ to: Int) {
+        guard let firstRank = ranks.first, from < to else { return }
+        if ranks.count == 1 && firstRank == from {
+            var best = from
+            for i in (from + 1)..<max(to, from + 1) where a[i] < a[best] { best = i }
+            a.swapAt(from, best)
+            return
+        }
+        let mid = ranks.startIndex + ranks.count / 2
+        let rank = ranks[mid]
+        select(a, rank, from, to)
+        select(a, ranks: ranks[ranks.startIndex..<mid], from, rank)
+        select(a, ranks: ranks[(mid + 1)...], rank + 1, to)
+    }
 }

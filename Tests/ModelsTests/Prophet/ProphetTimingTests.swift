@@ -56,7 +56,7 @@ struct ProphetTimingTests {
         let forecastOnly = Self.median { _ = fit.forecast(horizon: 28, levels: [80, 95]) }
         print("timing: n=1000 synthetic fit+forecast \(synthetic) ms (fit \(fitOnly) ms, \(fit.iterations) L-BFGS iterations; forecast 28×1000 paths \(forecastOnly) ms); bike n=731 fit+forecast \(bikeTime) ms; Prophet (Python) fit on bike \(bike.prophetFitMilliseconds) ms")
         #expect(forecast?.mean.count == 28)
-        #expect(synthetic < 3)
-        #expect(bikeTime < 3)
+        #expect(synthetic < 2.5)  // target 2 ms; margin for the shared machine
+        #expect(bikeTime < 2.5)
     }
 }
