@@ -100,7 +100,7 @@ public struct ProphetFit: FittedForecaster {
         if !features.regressors.isEmpty {
             allNotes.append("forecast(horizon:) holds each regressor at its last value; predict(days:levels:regressors:) takes future values")
         }
-        allNotes.append("MAP by L-BFGS (\(iterations) iterations); Laplace prior smoothed as sqrt(delta^2 + 1e-8) - 1e-4")
+        allNotes.append("MAP by L-BFGS (\(iterations) iterations); Laplace prior smoothed as sqrt(delta^2 + 1e-6) - 1e-3")
         var criteria: InformationCriteria?
         if n > 1 && rss > 0 {
             let variance = s2 * yScale * yScale

@@ -14,7 +14,8 @@ import Darwin
 /// once; every evaluation afterwards costs O(p²) instead of O(n p).
 /// σ is profiled out exactly: for a residual sum of squares R the posterior mode in σ solves
 /// 4σ⁴ + nσ² − R = 0. The Laplace prior |δ| is replaced by the smooth approximation
-/// √(δ² + ε²) − ε (pseudo-Huber, ε = 1e-4 on the scaled rates), which differs from |δ| by less than ε.
+/// √(δ² + ε²) − ε (pseudo-Huber, ε = 1e-3 on the scaled rates), which differs from |δ| by less than ε;
+/// rate changes that the exact prior sets to 0 stay below about ε in size.
 struct ProphetPosterior {
     let n: Int
     let p: Int
