@@ -51,6 +51,11 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible, Equa
     public var variable: String
     public var problem: String
     public var description: String { "configuration error: \(variable) \(problem)" }
+
+    public init(variable: String, problem: String) {
+        self.variable = variable
+        self.problem = problem
+    }
 }
 
 extension AlmanacConfiguration {

@@ -101,14 +101,15 @@ struct QueueDriverTests {
     func reclaimMovesOnlyDeadConsumersBack(backend: Backend) async throws {
         let test = try TestQueue(backend)
         let driver = test.driver
-        try await driver.heartbeat(consumer: "dead", queue: queue, ttl: .milliseconds(150))
+        // TTLs leave room for a loaded machine: the first reclaim must run while "dead" is still alive.
+        try await driver.heartbeat(consumer: "dead", queue: queue, ttl: .seconds(2))
         try await driver.heartbeat(consumer: "live", queue: queue, ttl: .seconds(30))
         try await driver.push(message("held-by-dead"), to: queue)
         try await driver.push(message("held-by-live"), to: queue)
         _ = try #require(try await driver.pop(from: queue, consumer: "dead", timeout: .seconds(1)))
         let live = try #require(try await driver.pop(from: queue, consumer: "live", timeout: .seconds(1)))
         #expect(try await driver.reclaimDeadConsumers(queue: queue, maxAttempts: 3) == 0)
-        try await Task.sleep(for: .milliseconds(300))
+        try await Task.sleep(for: .milliseconds(2300))
         #expect(try await driver.reclaimDeadConsumers(queue: queue, maxAttempts: 3) == 1)
         #expect(try await driver.depth(of: queue) == QueueDepth(ready: 1, processing: 1))
         let redelivered = try #require(try await driver.pop(from: queue, consumer: "live", timeout: .seconds(1)))

@@ -38,15 +38,36 @@ public enum TestEnvironment {
         return path
     }
 
-    /// Runs a shell command (the test-server restart scripts) and returns its exit status.
+    /// Runs a shell command and returns its exit status. Spawned with posix_spawn and reaped by polling
+    /// `waitpid`: Foundation's `Process.waitUntilExit` can hang when other tests spawn processes at once.
     @discardableResult
-    public static func shell(_ command: String) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", command]
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
+    public static func shell(_ command: String, environment: [String: String] = [:]) async throws -> Int32 {
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        let argv = ["/bin/bash", "-c", command]
+        let envp = env.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let rc = withCStrings(argv) { cArgv in
+            withCStrings(envp) { cEnv in posix_spawn(&pid, "/bin/bash", nil, nil, cArgv, cEnv) }
+        }
+        guard rc == 0 else { throw SpawnError(code: rc) }
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0 && errno != EINTR { throw SpawnError(code: errno) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // WIFEXITED / WEXITSTATUS by hand (the C macros are not imported).
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    public struct SpawnError: Error { public var code: Int32 }
+
+    static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+        let pointers = strings.map { strdup($0) } + [nil]
+        defer { pointers.forEach { free($0) } }
+        return body(pointers)
     }
 
     /// The repository root (for scripts and data).

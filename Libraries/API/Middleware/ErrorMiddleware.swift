@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// Turns what the router could not route into JSON errors: an unknown path is a 404, a known path with
+/// another method is a 405 with `Allow`; any other unexpected error becomes a JSON 500 that is logged.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AlmanacContext
+    let registry: RouteRegistry
+
+    func handle(_ request: Request, context: AlmanacContext, next: (Request, AlmanacContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = registry.methods(matching: request.uri.path)
+            if !allowed.isEmpty {
+                var names = allowed.map(\.rawValue)
+                if names.contains("GET") && !names.contains("HEAD") { names.append("HEAD") }
+                throw APIError(
+                    .methodNotAllowed, "method \(request.method.rawValue) not allowed on \(request.uri.path); allowed: \(names.joined(separator: ", "))",
+                    headers: [.allow: names.joined(separator: ", ")])
+            }
+            throw APIError(.notFound, "no route for \(request.method.rawValue) \(request.uri.path.prefix(200))")
+        } catch let error as HTTPError {
+            throw APIError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, "malformed JSON body: \(Self.describe(error))")
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(error)", "request.id": "\(context.requestID)"])
+            throw APIError(.internalServerError, "internal error (request id \(context.requestID))")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): return "missing field \"\(key.stringValue)\""
+        case .typeMismatch(_, let c): return "wrong type at \(path(c.codingPath)): \(c.debugDescription)"
+        case .valueNotFound(_, let c): return "missing value at \(path(c.codingPath))"
+        case .dataCorrupted(let c): return c.codingPath.isEmpty ? "not valid JSON" : "invalid value at \(path(c.codingPath)): \(c.debugDescription)"
+        @unknown default: return "invalid"
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.isEmpty ? "top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+}
+
+/// Gives each request an id (or keeps a sane `X-Request-ID` from the client), logs it, and echoes it back.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = AlmanacContext
+
+    func handle(_ request: Request, context: AlmanacContext, next: (Request, AlmanacContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if let given = request.headers[.init("X-Request-ID")!], given.count <= 64,
+           given.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
+            context.requestID = given
+        } else {
+            context.requestID = UUID().uuidString.lowercased()
+        }
+        context.logger[metadataKey: "request.id"] = .string(context.requestID)
+        do {
+            var response = try await next(request, context)
+            response.headers[.init("X-Request-ID")!] = context.requestID
+            return response
+        } catch let error as APIError {
+            var error = error
+            error.headers[.init("X-Request-ID")!] = context.requestID
+            throw error
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Hummingbird
+import Models
+import Pipeline
+import Store
+
+/// `POST /forecast`: stateless inference for scripts (seed 001's inference endpoint), computed synchronously.
+struct ForecastRoutes {
+    let runtime: AlmanacRuntime
+
+    struct Point: Decodable {
+        var date: String
+        var value: Double?
+    }
+
+    struct Body: Decodable {
+        var series: [Point]
+        var horizon: Int?
+        var models: [String]?
+        var levels: [Double]?
+        var exog: [String: [Double]]?
+    }
+
+    struct ModelOutput: Encodable {
+        var model: String
+        var form: String?
+        var dates: [String]
+        var mean: [Double]
+        var lower: [String: [Double]]
+        var upper: [String: [Double]]
+        var parameters: [String: Double]?
+        var aicc: Double?
+        var notes: [String]
+        var error: String?
+    }
+
+    struct Output: Encodable {
+        var horizon: Int
+        var levels: [Double]
+        var models: [ModelOutput]
+    }
+
+    static let maxPoints = 100_000
+    static let maxHorizon = 1000
+
+    func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
+        registry.add(router, .post, "/forecast", summary: "Forecast a JSON series with the chosen models (synchronous)") { request, context in
+            guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false else {
+                throw APIError(.unsupportedMediaType, "expected Content-Type: application/json")
+            }
+            let body = try await request.decode(as: Body.self, context: context)
+            let output = try await Self.forecast(body)
+            return try JSONResponse.make(output)
+        }
+    }
+
+    static func forecast(_ body: Body) async throws -> Output {
+        let horizon = body.horizon ?? 30
+        guard horizon >= 1 && horizon <= maxHorizon else { throw APIError.badRequest("horizon must be between 1 and \(maxHorizon) (got \(horizon))") }
+        let levels = body.levels ?? [80, 95]
+        guard !levels.isEmpty, levels.count <= 10, levels.allSatisfy({ $0 > 0 && $0 < 100 }) else {
+            throw APIError.badRequest("levels must be 1 to 10 numbers strictly between 0 and 100")
+        }
+        let names = body.models ?? ModelType.allCases.map(\.rawValue)
+        guard !names.isEmpty else { throw APIError.badRequest("models must name at least one of holt_winters, sarimax, prophet") }
+        var models: [ModelType] = []
+        for name in names {
+            guard let m = ModelType(rawValue: name) else {
+                throw APIError.badRequest("unknown model \"\(name.prefix(40))\": use holt_winters, sarimax or prophet")
+            }
+            if !models.contains(m) { models.append(m) }
+        }
+        guard body.series.count <= maxPoints else { throw APIError.badRequest("series has more than \(maxPoints) points") }
+        guard body.series.count >= 8 else { throw APIError.badRequest("series is too short: \(body.series.count) points, at least 8 are needed") }
+        var days: [Int32] = []
+        var values: [Double] = []
+        for (i, p) in body.series.enumerated() {
+            guard let d = DayNumber.parse(p.date) else { throw APIError.badRequest("series[\(i)].date is not a valid YYYY-MM-DD date") }
+            guard let v = p.value else { throw APIError.badRequest("series[\(i)].value is missing or null") }
+            guard v.isFinite else { throw APIError.badRequest("series[\(i)].value is not a finite number") }
+            if let last = days.last, d <= last { throw APIError.badRequest("series dates must be strictly increasing (series[\(i)].date)") }
+            days.append(d)
+            values.append(v)
+        }
+        if let exog = body.exog, !exog.isEmpty {
+            throw APIError(.unprocessableContent, "exog is accepted only with a regressor for every history and future date; this server fits models without exogenous regressors on /forecast")
+        }
+        // The step between dates: the most common gap (daily, weekly, …); dates continue at that step.
+        var gaps: [Int32: Int] = [:]
+        for i in 1..<days.count { gaps[days[i] - days[i - 1], default: 0] += 1 }
+        let step = gaps.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!.key
+        let period = step == 1 ? 7 : (step == 7 ? 52 : (step >= 28 && step <= 31 ? 12 : 1))
+        let usablePeriod = values.count >= 2 * period + 2 ? period : 1
+        let lastDay = days.last!
+        let dates = (1...horizon).map { DayNumber.format(lastDay + Int32($0) * step) }
+        let history = values, firstDay = days[0], chosen = models
+        let outputs = await withTaskGroup(of: ModelOutput.self) { group in
+            for model in chosen {
+                group.addTask {
+                    do {
+                        let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: usablePeriod)
+                        let f = fitted.forecast(horizon: horizon, levels: levels)
+                        var lower: [String: [Double]] = [:], upper: [String: [Double]] = [:]
+                        for interval in f.intervals {
+                            let key = interval.level == interval.level.rounded() ? String(Int(interval.level)) : String(interval.level)
+                            lower[key] = interval.lower
+                            upper[key] = interval.upper
+                        }
+                        return ModelOutput(
+                            model: model.rawValue, form: fitted.summary.form, dates: dates, mean: f.mean, lower: lower, upper: upper,
+                            parameters: fitted.summary.parameters.filter { $0.value.isFinite }, aicc: fitted.summary.criteria.flatMap { $0.aicc.isFinite ? $0.aicc : nil },
+                            notes: fitted.summary.notes, error: nil)
+                    } catch {
+                        return ModelOutput(model: model.rawValue, form: nil, dates: dates, mean: [], lower: [:], upper: [:],
+                                           parameters: nil, aicc: nil, notes: [], error: "\(error)")
+                    }
+                }
+            }
+            var out: [ModelOutput] = []
+            for await o in group { out.append(o) }
+            return out.sorted { chosen.firstIndex(of: ModelType(rawValue: $0.model)!)! < chosen.firstIndex(of: ModelType(rawValue: $1.model)!)! }
+        }
+        return Output(horizon: horizon, levels: levels, models: outputs)
+    }
+}

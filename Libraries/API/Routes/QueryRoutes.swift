@@ -1,0 +1,119 @@
+import Hummingbird
+import Jobs
+import Pipeline
+import Store
+
+/// Seed 003's read endpoints: upload metadata, invoice data, forecasts; plus backtest accuracy.
+struct QueryRoutes {
+    let runtime: AlmanacRuntime
+
+    func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
+        registry.add(router, .get, "/metadata", summary: "Upload history, newest first") { request, _ in
+            let q = QueryParams(request)
+            let limit = try q.int("limit", default: 1000, range: 1...100_000)
+            let offset = try q.int("offset", default: 0, range: 0...Int(Int32.max))
+            return try JSONResponse.make(try await runtime.store.uploads(limit: limit, offset: offset))
+        }
+        registry.add(router, .get, "/metadata/{batch_num}", summary: "One upload's metadata and status") { _, context in
+            let batch = context.parameters.get("batch_num") ?? ""
+            guard let record = try await runtime.store.upload(batchNum: batch) else {
+                throw APIError.notFound("unknown batch_num \"\(batch.prefix(100))\"")
+            }
+            return try JSONResponse.make(record)
+        }
+        registry.add(router, .get, "/invoice-data", summary: "Cleaned sales rows with filters") { request, _ in
+            let q = QueryParams(request)
+            let (start, end) = try q.dateRange()
+            let query = InvoiceQuery(
+                category: try q.string("category", maxLength: 100), productID: try q.string("product_id", maxLength: 100),
+                startDate: start, endDate: end,
+                limit: try q.int("limit", default: 1000, range: 0...100_000),
+                offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)))
+            return try JSONResponse.make(try await runtime.store.invoices(query))
+        }
+        registry.add(router, .get, "/forecast-data", summary: "Forecasts by category and model") { request, _ in
+            let q = QueryParams(request)
+            let (start, end) = try q.dateRange()
+            var model: ModelType?
+            if let raw = try q.string("model_type", maxLength: 32) {
+                guard let m = ModelType(rawValue: raw) else {
+                    throw APIError.badRequest("model_type must be one of prophet, sarimax, holt_winters (got \"\(raw)\")")
+                }
+                model = m
+            }
+            let query = ForecastQuery(
+                category: try q.string("category", maxLength: 100), modelType: model, startDate: start, endDate: end,
+                limit: try q.int("limit", default: 1000, range: 0...100_000),
+                offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)))
+            return try JSONResponse.make(try await runtime.store.forecasts(query))
+        }
+        registry.add(router, .get, "/forecast-accuracy", summary: "Rolling-origin backtest accuracy per category and model") { request, _ in
+            let category = try QueryParams(request).string("category", maxLength: 100)
+            return try JSONResponse.make(try await runtime.store.accuracy(category: category))
+        }
+        registry.add(router, .get, "/categories", summary: "Categories with sales data") { _, _ in
+            try JSONResponse.make(try await runtime.store.categories())
+        }
+    }
+}
+
+/// Seed 002's job endpoints: every queued operation with its status.
+struct JobRoutes {
+    let runtime: AlmanacRuntime
+
+    func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
+        registry.add(router, .get, "/jobs", summary: "Jobs with type and status filters") { request, _ in
+            let q = QueryParams(request)
+            var status: JobStatus?
+            if let raw = try q.string("status", maxLength: 32) {
+                guard let s = JobStatus(rawValue: raw) else {
+                    throw APIError.badRequest("status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(raw)\")")
+                }
+                status = s
+            }
+            let jobs = try await runtime.store.jobs(
+                type: try q.string("type", maxLength: 32), status: status,
+                limit: try q.int("limit", default: 100, range: 1...10_000),
+                offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)))
+            return try JSONResponse.make(jobs)
+        }
+        registry.add(router, .get, "/jobs/{id}", summary: "One job") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let job = try await runtime.store.job(id: id) else { throw APIError.notFound("unknown job id \"\(id.prefix(100))\"") }
+            return try JSONResponse.make(job)
+        }
+    }
+}
+
+/// Liveness and readiness.
+struct HealthRoutes {
+    let runtime: AlmanacRuntime
+
+    func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
+        registry.add(router, .get, "/health", summary: "Liveness") { _, _ in
+            try JSONResponse.make(["status": "ok"])
+        }
+        registry.add(router, .get, "/ready", summary: "Database and queue reachable, migrations applied") { _, _ in
+            var checks: [String: String] = [:]
+            var ready = true
+            do {
+                try await runtime.store.ping()
+                let applied = try await runtime.store.appliedMigrations()
+                checks["database"] = "ok"
+                checks["migrations"] = applied.last ?? "none"
+            } catch {
+                ready = false
+                checks["database"] = "unreachable: \(error)"
+            }
+            do {
+                _ = try await runtime.queue.depth(of: .etl)
+                checks["queue"] = "ok"
+            } catch {
+                ready = false
+                checks["queue"] = "unreachable: \(error)"
+            }
+            checks["status"] = ready ? "ready" : "not ready"
+            return try JSONResponse.make(checks, status: ready ? .ok : .serviceUnavailable)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Config
+import Logging
+import Hummingbird
+import NIOPosix
+import Pipeline
+import Store
+
+/// `POST /upload` (seed 003): streamed to disk while hashed, head checked, deduplicated by SHA-256, queued for ETL.
+struct UploadRoutes {
+    let runtime: AlmanacRuntime
+    let io: NIOThreadPool
+
+    func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
+        registry.add(router, .post, "/upload", summary: "Upload a sales CSV (multipart field \"file\")") { request, context in
+            try await upload(request, context: context)
+        }
+    }
+
+    func upload(_ request: Request, context: AlmanacContext) async throws -> Response {
+        let config = runtime.config
+        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+            throw APIError(.unsupportedMediaType, "compressed request bodies (Content-Encoding: \(encoding.prefix(40))) are not accepted")
+        }
+        let boundary = try MultipartReceiver.boundary(contentType: request.headers[.contentType])
+        var onError = OnError.fail
+        if let raw = request.uri.queryParameters.get("on_error") {
+            guard let mode = OnError(rawValue: String(raw)) else { throw APIError.badRequest("on_error must be fail or skip (got \"\(raw.prefix(40))\")") }
+            onError = mode
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > config.maxUploadBytes + 64 * 1024 {
+            throw APIError(.contentTooLarge, "request body of \(length) bytes is larger than the limit of \(config.maxUploadBytes) bytes (MAX_UPLOAD_BYTES)")
+        }
+        let directory = config.uploadDirectory
+        let receiver = MultipartReceiver(boundary: boundary, directory: directory, maxBytes: config.maxUploadBytes, io: io)
+        let received = try await receiver.receive(request.body)
+        let tempPath = received.tempPath
+        do {
+            if let problem = try await io.runIfActive({ SalesFileCheck.problem(path: tempPath) }) {
+                throw APIError.badRequest(problem)
+            }
+        } catch {
+            try? await io.runIfActive { _ = unlink(tempPath) }
+            throw error
+        }
+        let stem = FileNames.stem(of: received.filename)
+        let batchNum = "\(stem)_\(Int(Date().timeIntervalSince1970))_\(received.sha256.prefix(8))"
+        let storedFilename = batchNum + ".csv"
+        let finalPath = directory + "/" + storedFilename
+        // link(2) never replaces: a file of the same name (same stem, second and hash prefix) is the same upload.
+        try await io.runIfActive {
+            defer { _ = unlink(tempPath) }
+            guard link(tempPath, finalPath) == 0 || errno == EEXIST else {
+                throw APIError(.internalServerError, "could not store the upload")
+            }
+        }
+        let job = ETLJob.make(batchNum: batchNum, storedFilename: storedFilename, requestID: context.requestID)
+        let result: UploadInsertResult
+        do {
+            result = try await runtime.store.insertUpload(
+                NewUpload(batchNum: batchNum, originalFilename: FileNames.recorded(received.filename), storedFilename: storedFilename,
+                          fileHash: received.sha256, onError: onError, requestID: context.requestID),
+                job: job)
+        } catch {
+            try? await io.runIfActive { _ = unlink(finalPath) }
+            throw error
+        }
+        switch result {
+        case .duplicate(let original):
+            // Same name means the original's own file: keep it.
+            if original != batchNum { try? await io.runIfActive { _ = unlink(finalPath) } }
+            throw APIError(.conflict, "duplicate file", extra: ["batch_num": original])
+        case .accepted:
+            await runtime.push(job)
+            context.logger.info("upload accepted", metadata: ["batch.num": "\(batchNum)", "bytes": "\(received.size)"])
+            return try JSONResponse.make(["message": "file accepted", "batch_num": batchNum], status: .accepted)
+        }
+    }
+}

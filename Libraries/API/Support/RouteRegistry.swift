@@ -1,0 +1,43 @@
+public import Hummingbird
+import Synchronization
+
+/// Every route Almanac registers, kept for the OpenAPI document and for `405 Method Not Allowed` with `Allow`.
+public final class RouteRegistry: Sendable {
+    public struct Entry: Sendable {
+        public var method: HTTPRequest.Method
+        public var path: String
+        public var summary: String
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    public init() {}
+
+    public var all: [Entry] { entries.withLock { $0 } }
+
+    /// Registers a handler on the router and records it. Paths use `{name}` for parameters.
+    func add(
+        _ router: Router<AlmanacContext>, _ method: HTTPRequest.Method, _ path: String, summary: String,
+        handler: @escaping @Sendable (Request, AlmanacContext) async throws -> Response
+    ) {
+        entries.withLock { $0.append(Entry(method: method, path: path, summary: summary)) }
+        let hbPath = path.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
+            if part.hasPrefix("{") && part.hasSuffix("}") { return ":" + part.dropFirst().dropLast() }
+            return String(part)
+        }.joined(separator: "/")
+        router.on(RouterPath(hbPath), method: method) { request, context in try await handler(request, context) }
+    }
+
+    /// Methods registered for a concrete path, matching `{param}` segments against anything.
+    public func methods(matching path: String) -> [HTTPRequest.Method] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        var out: [HTTPRequest.Method] = []
+        for e in all {
+            let pattern = e.path.split(separator: "/", omittingEmptySubsequences: true)
+            guard pattern.count == parts.count else { continue }
+            let matches = zip(pattern, parts).allSatisfy { p, s in p.hasPrefix("{") || p == s }
+            if matches && !out.contains(e.method) { out.append(e.method) }
+        }
+        return out
+    }
+}

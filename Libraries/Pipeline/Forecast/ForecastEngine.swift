@@ -1,0 +1,114 @@
+public import Models
+public import Store
+
+/// Fits Almanac's three forecasting families on one daily series, and backtests them.
+public enum ForecastEngine {
+    public struct Options: Sendable {
+        public var horizon: Int
+        public var period: Int
+        public var levels: [Double]
+        public var backtestWindows: Int
+
+        public init(horizon: Int = 30, period: Int = 7, levels: [Double] = [80, 95], backtestWindows: Int = 3) {
+            self.horizon = horizon
+            self.period = period
+            self.levels = levels
+            self.backtestWindows = backtestWindows
+        }
+    }
+
+    /// One model's outcome: a forecast, or the error that stopped it.
+    public struct ModelRun: Sendable {
+        public var model: ModelType
+        public var forecast: Forecast?
+        public var summary: ModelSummary?
+        public var error: String?
+        public var backtest: Backtest?
+    }
+
+    public struct Backtest: Sendable, Equatable {
+        public var smape: Double
+        public var mase: Double
+        public var coverage80: Double
+        public var coverage95: Double
+        public var windows: Int
+    }
+
+    /// Fits one model family on `values` (one value per day starting at `startDay`).
+    public static func fit(_ model: ModelType, values: [Double], startDay: Int32, period: Int) throws -> any FittedForecaster {
+        switch model {
+        case .holtWinters:
+            return try HoltWinters.fitAuto(values, period: period)
+        case .sarimax:
+            return try SARIMAX.fitAuto(values, period: period)
+        case .prophet:
+            let days = (0..<values.count).map { Double(startDay) + Double($0) }
+            return try Prophet.fit(days: days, values: values)
+        }
+    }
+
+    /// Fits, forecasts and backtests every model, the models in parallel across cores.
+    public static func run(values: [Double], startDay: Int32, models: [ModelType] = ModelType.allCases, options: Options) async -> [ModelRun] {
+        await withTaskGroup(of: ModelRun.self) { group in
+            for model in models {
+                group.addTask { runOne(model, values: values, startDay: startDay, options: options) }
+            }
+            var runs: [ModelRun] = []
+            for await run in group { runs.append(run) }
+            return runs.sorted { models.firstIndex(of: $0.model)! < models.firstIndex(of: $1.model)! }
+        }
+    }
+
+    static func runOne(_ model: ModelType, values: [Double], startDay: Int32, options: Options) -> ModelRun {
+        var run = ModelRun(model: model)
+        do {
+            let fitted = try fit(model, values: values, startDay: startDay, period: options.period)
+            run.summary = fitted.summary
+            run.forecast = fitted.forecast(horizon: options.horizon, levels: options.levels)
+            if let f = run.forecast, f.mean.contains(where: { !$0.isFinite }) {
+                run.forecast = nil
+                run.error = "\(model.rawValue) produced non-finite forecasts"
+            }
+        } catch {
+            run.error = "\(error)"
+        }
+        run.backtest = backtest(model, values: values, startDay: startDay, options: options)
+        return run
+    }
+
+    /// Rolling-origin backtest: `windows` origins, each forecasting `h` days after it.
+    static func backtest(_ model: ModelType, values: [Double], startDay: Int32, options: Options) -> Backtest? {
+        let n = values.count
+        let h = min(options.horizon, max(1, n / 5))
+        let minTrain = max(2 * options.period + 2, 14)
+        let windows = min(options.backtestWindows, max(0, (n - minTrain) / h))
+        guard windows > 0 else { return nil }
+        var smapes: [Double] = [], mases: [Double] = [], c80: [Double] = [], c95: [Double] = []
+        for w in 0..<windows {
+            let cut = n - (windows - w) * h
+            let train = Array(values[0..<cut])
+            let test = Array(values[cut..<(cut + h)])
+            guard let fitted = try? fit(model, values: train, startDay: startDay, period: options.period) else { continue }
+            let f = fitted.forecast(horizon: h, levels: [80, 95])
+            guard f.mean.allSatisfy(\.isFinite) else { continue }
+            smapes.append(AccuracyMetrics.smape(actual: test, forecast: f.mean))
+            let mase = AccuracyMetrics.mase(actual: test, forecast: f.mean, insample: train, period: options.period)
+            if mase.isFinite { mases.append(mase) }
+            if let i80 = f.interval(level: 80) { c80.append(AccuracyMetrics.coverage(actual: test, lower: i80.lower, upper: i80.upper)) }
+            if let i95 = f.interval(level: 95) { c95.append(AccuracyMetrics.coverage(actual: test, lower: i95.lower, upper: i95.upper)) }
+        }
+        guard !smapes.isEmpty else { return nil }
+        return Backtest(
+            smape: Statistics.mean(smapes), mase: mases.isEmpty ? .nan : Statistics.mean(mases),
+            coverage80: c80.isEmpty ? .nan : Statistics.mean(c80), coverage95: c95.isEmpty ? .nan : Statistics.mean(c95),
+            windows: smapes.count)
+    }
+
+    /// Daily totals with missing days as 0, from the first to the last observed day.
+    public static func dailyFilled(_ series: CategorySeries) -> (startDay: Int32, values: [Double]) {
+        guard let first = series.days.first, let last = series.days.last else { return (0, []) }
+        var values = [Double](repeating: 0, count: Int(last - first) + 1)
+        for (d, v) in zip(series.days, series.totals) { values[Int(d - first)] += v }
+        return (first, values)
+    }
+}

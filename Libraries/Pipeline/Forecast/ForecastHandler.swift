@@ -1,0 +1,75 @@
+import Foundation
+import Config
+public import Jobs
+import Logging
+import Models
+import Store
+
+/// forecast-worker's job: refit a category's three models when its data changed, write forecasts and accuracy.
+public struct ForecastHandler: Sendable {
+    let runtime: AlmanacRuntime
+
+    public init(runtime: AlmanacRuntime) { self.runtime = runtime }
+
+    struct Payload: Decodable {
+        var category: String
+        var batch_num: String?
+    }
+
+    public func handle(_ message: JobMessage) async throws {
+        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(message.payload.utf8)) else {
+            throw JobFailure.permanent("forecast job payload is not valid JSON with a category")
+        }
+        let store = runtime.store
+        let logger = runtime.logger
+        let series = try await store.categorySeries(payload.category)
+        if let done = try await store.forecastFingerprint(category: payload.category), done == series.fingerprint {
+            try await store.jobFinished(id: message.id, status: .skipped, result: "{\"reason\":\"data unchanged since the last forecast\"}", error: nil)
+            logger.info("forecast skipped: data unchanged", metadata: ["job.id": "\(message.id)", "category": "\(payload.category)"])
+            return
+        }
+        guard !series.days.isEmpty else {
+            throw JobFailure.permanent("category \"\(payload.category)\" has no sales data")
+        }
+        let (startDay, values) = ForecastEngine.dailyFilled(series)
+        let horizon = runtime.config.forecastHorizon
+        try await store.jobProgress(id: message.id, progress: 0.1)
+        let runs = await ForecastEngine.run(values: values, startDay: startDay, options: .init(horizon: horizon))
+        let lastDay = startDay + Int32(values.count - 1)
+        var forecasts: [CategoryForecast] = []
+        var accuracy: [AccuracyRecord] = []
+        var notes: [String] = []
+        for run in runs {
+            if let f = run.forecast, let i95 = f.interval(level: 95) {
+                let points = (0..<f.mean.count).map { k in
+                    (date: DayNumber.format(lastDay + 1 + Int32(k)), value: f.mean[k], lower: i95.lower[k], upper: i95.upper[k])
+                }
+                forecasts.append(CategoryForecast(modelType: run.model, points: points))
+            }
+            if let s = run.summary { notes += s.notes.map { "\(run.model.rawValue): \($0)" } }
+            if let e = run.error { notes.append("\(run.model.rawValue) failed: \(e)") }
+            accuracy.append(AccuracyRecord(
+                category: payload.category, modelType: run.model.rawValue,
+                smape: run.backtest.map(\.smape).flatMap(finite), mase: run.backtest.map(\.mase).flatMap(finite),
+                coverage80: run.backtest.map(\.coverage80).flatMap(finite), coverage95: run.backtest.map(\.coverage95).flatMap(finite),
+                windows: run.backtest?.windows ?? 0, isBest: false, form: run.summary?.form, error: run.error))
+        }
+        if let best = accuracy.indices.filter({ accuracy[$0].error == nil && accuracy[$0].windows > 0 })
+            .min(by: { (accuracy[$0].mase ?? accuracy[$0].smape ?? .infinity) < (accuracy[$1].mase ?? accuracy[$1].smape ?? .infinity) }) {
+            accuracy[best].isBest = true
+        }
+        guard !forecasts.isEmpty else {
+            throw JobFailure.permanent("every model failed: " + notes.joined(separator: "; "))
+        }
+        try await store.saveForecasts(
+            category: payload.category, fingerprint: series.fingerprint, lastDate: DayNumber.format(lastDay),
+            forecasts: forecasts, accuracy: accuracy, batchNum: payload.batch_num,
+            notes: notes.isEmpty ? nil : notes.joined(separator: "\n"))
+        let summary: [String: String] = Dictionary(uniqueKeysWithValues: runs.map { ($0.model.rawValue, $0.summary?.form ?? ($0.error ?? "failed")) })
+        let result = (try? String(decoding: JSONEncoder().encode(["models": summary]), as: UTF8.self)) ?? "{}"
+        try await store.jobFinished(id: message.id, status: .completed, result: result, error: notes.filter { $0.contains("failed") }.first)
+        logger.info("forecast written", metadata: ["job.id": "\(message.id)", "category": "\(payload.category)", "days": "\(values.count)"])
+    }
+
+    private func finite(_ v: Double) -> Double? { v.isFinite ? v : nil }
+}

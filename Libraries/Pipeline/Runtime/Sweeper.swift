@@ -1,0 +1,51 @@
+public import Jobs
+import Config
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Pushes again the jobs the database shows unfinished and idle: at start (everything unfinished)
+/// and then periodically. The database, not the queue, is the record of what was accepted, so a lost
+/// push, a crash between commit and push, or a wiped Redis all end here. Handlers are idempotent, so
+/// a job pushed twice runs to the same effect once.
+public struct RequeueSweeper: Service {
+    let runtime: AlmanacRuntime
+    let queues: Set<String>
+    let interval: Duration
+
+    public init(runtime: AlmanacRuntime, queues: [QueueName], interval: Duration? = nil) {
+        self.runtime = runtime
+        self.queues = Set(queues.map(\.rawValue))
+        self.interval = interval ?? .milliseconds(Int64(runtime.config.requeueAfterSeconds * 1000 / 3))
+    }
+
+    public func run() async throws {
+        await sweep(idleFor: 0)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            await sweep(idleFor: runtime.config.requeueAfterSeconds)
+        }
+    }
+
+    /// One pass; returns how many jobs were pushed again.
+    @discardableResult
+    public func sweep(idleFor seconds: Double) async -> Int {
+        do {
+            let jobs = try await runtime.store.unfinishedJobs(idleFor: seconds, limit: 1000).filter { queues.contains($0.queue) }
+            guard !jobs.isEmpty else { return 0 }
+            for job in jobs {
+                await runtime.push(NewJob(id: job.id, type: job.type, queue: job.queue, payload: job.payload, requestID: job.requestID))
+            }
+            try await runtime.store.touchJobs(ids: jobs.map(\.id))
+            runtime.logger.info("requeued unfinished jobs", metadata: ["count": "\(jobs.count)"])
+            return jobs.count
+        } catch {
+            runtime.logger.warning("requeue sweep failed", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+}
