@@ -9,6 +9,8 @@ public protocol Store: Sendable {
     @discardableResult func migrate() async throws -> [String]
     func appliedMigrations() async throws -> [String]
     func ping() async throws
+    /// Closes the connections; the store must not be used afterwards.
+    func shutdown() async
 
     // MARK: uploads
     /// Records an accepted upload and its ETL job in one transaction; a unique constraint on the hash decides duplicates.

@@ -82,8 +82,14 @@ struct ForecastRoutes {
             days.append(d)
             values.append(v)
         }
-        if let exog = body.exog, !exog.isEmpty {
-            throw APIError(.unprocessableContent, "exog is accepted only with a regressor for every history and future date; this server fits models without exogenous regressors on /forecast")
+        // Exogenous regressors: each named column covers every history date and then every forecast date.
+        let exog = body.exog ?? [:]
+        guard exog.count <= 20 else { throw APIError.badRequest("exog has \(exog.count) regressors; at most 20 are allowed") }
+        for (name, column) in exog.sorted(by: { $0.key < $1.key }) {
+            guard column.count == values.count + horizon else {
+                throw APIError.badRequest("exog[\"\(name.prefix(40))\"] has \(column.count) values; it needs one per series point and per forecast step (\(values.count) + \(horizon) = \(values.count + horizon))")
+            }
+            guard column.allSatisfy(\.isFinite) else { throw APIError.badRequest("exog[\"\(name.prefix(40))\"] holds a value that is not a finite number") }
         }
         // The step between dates: the most common gap (daily, weekly, …); dates continue at that step.
         var gaps: [Int32: Int] = [:]
@@ -93,13 +99,14 @@ struct ForecastRoutes {
         let usablePeriod = values.count >= 2 * period + 2 ? period : 1
         let lastDay = days.last!
         let dates = (1...horizon).map { DayNumber.format(lastDay + Int32($0) * step) }
-        let history = values, firstDay = days[0], chosen = models
+        let history = values, firstDay = days[0], chosen = models, stepDays = Double(step)
         let outputs = await withTaskGroup(of: ModelOutput.self) { group in
             for model in chosen {
                 group.addTask {
                     do {
-                        let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: usablePeriod)
-                        let f = fitted.forecast(horizon: horizon, levels: levels)
+                        let (fitted, f, exogNote) = try Self.fitAndForecast(
+                            model, history: history, firstDay: firstDay, stepDays: stepDays, period: usablePeriod,
+                            horizon: horizon, levels: levels, exog: exog)
                         var lower: [String: [Double]] = [:], upper: [String: [Double]] = [:]
                         for interval in f.intervals {
                             let key = interval.level == interval.level.rounded() ? String(Int(interval.level)) : String(interval.level)
@@ -109,7 +116,7 @@ struct ForecastRoutes {
                         return ModelOutput(
                             model: model.rawValue, form: fitted.summary.form, dates: dates, mean: f.mean, lower: lower, upper: upper,
                             parameters: fitted.summary.parameters.filter { $0.value.isFinite }, aicc: fitted.summary.criteria.flatMap { $0.aicc.isFinite ? $0.aicc : nil },
-                            notes: fitted.summary.notes, error: nil)
+                            notes: fitted.summary.notes + (exogNote.map { [$0] } ?? []), error: nil)
                     } catch {
                         return ModelOutput(model: model.rawValue, form: nil, dates: dates, mean: [], lower: [:], upper: [:],
                                            parameters: nil, aicc: nil, notes: [], error: "\(error)")
@@ -121,5 +128,35 @@ struct ForecastRoutes {
             return out.sorted { chosen.firstIndex(of: ModelType(rawValue: $0.model)!)! < chosen.firstIndex(of: ModelType(rawValue: $1.model)!)! }
         }
         return Output(horizon: horizon, levels: levels, models: outputs)
+    }
+
+    /// Fits one model, with the exogenous regressors where the family supports them, and forecasts.
+    static func fitAndForecast(
+        _ model: ModelType, history: [Double], firstDay: Int32, stepDays: Double, period: Int,
+        horizon: Int, levels: [Double], exog: [String: [Double]]
+    ) throws -> (any FittedForecaster, Forecast, String?) {
+        let n = history.count
+        if exog.isEmpty {
+            let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period)
+            return (fitted, fitted.forecast(horizon: horizon, levels: levels), nil)
+        }
+        let names = exog.keys.sorted()
+        switch model {
+        case .holtWinters:
+            let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period)
+            return (fitted, fitted.forecast(horizon: horizon, levels: levels), "exponential smoothing has no exogenous regressors: exog ignored")
+        case .sarimax:
+            let rows = (0..<(n + horizon)).map { t in names.map { exog[$0]![t] } }
+            let fitted = try SARIMAX.fitAuto(history, period: period, exog: Array(rows[..<n]))
+            let f = try fitted.forecast(horizon: horizon, levels: levels, exog: Array(rows[n...]))
+            return (fitted, f, nil)
+        case .prophet:
+            let days = (0..<(n + horizon)).map { Double(firstDay) + stepDays * Double($0) }
+            let past = exog.mapValues { Array($0[..<n]) }
+            let future = exog.mapValues { Array($0[n...]) }
+            let fitted = try Prophet.fit(days: Array(days[..<n]), values: history, regressors: past)
+            let f = try fitted.predict(days: Array(days[n...]), levels: levels, regressors: future)
+            return (fitted, f, nil)
+        }
     }
 }

@@ -25,7 +25,7 @@ public struct AlmanacRuntime: Sendable {
         if !applied.isEmpty { logger.info("migrations applied", metadata: ["migrations": "\(applied.joined(separator: ","))"]) }
         let queue: any JobQueueDriver
         if let url = config.redisURL {
-            let client = RedisClient(configuration: try RedisConfiguration(url: url), poolSize: config.workerConcurrency + 4)
+            let client = RedisClient(configuration: try RedisConfiguration(url: url), poolSize: config.workerConcurrency + 4, blockingConnections: config.workerConcurrency * WorkerKind.allCases.count + 2)
             queue = RedisJobQueue(client: client)
         } else {
             queue = MemoryJobQueue()
