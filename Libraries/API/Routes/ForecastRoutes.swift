@@ -61,7 +61,7 @@ struct ForecastRoutes {
         guard !levels.isEmpty, levels.count <= 10, levels.allSatisfy({ $0 > 0 && $0 < 100 }) else {
             throw APIError.badRequest("levels must be 1 to 10 numbers strictly between 0 and 100")
         }
-        let names = body.models ?? ModelType.allCases.map(\.rawValue)
+        let names = body.models ?? ["holt_winters", "sarimax", "prophet"]
         guard !names.isEmpty else { throw APIError.badRequest("models must name at least one of holt_winters, sarimax, prophet") }
         var models: [ModelType] = []
         for name in names {

@@ -282,6 +282,8 @@ struct SARIMAXProblem: Sendable {
                 if r.value.isFinite && (best == nil || r.value < best!.value) { best = r }
             }
         }
+        // With parameters to estimate and no start giving a finite likelihood, there is no estimate.
+        if k > 0 && best == nil { return nil }
         let x = best?.x ?? []
         guard let e = evaluate(x) else { return nil }
         // state of the regression errors u = y - Xβ: the filter is linear in the data
