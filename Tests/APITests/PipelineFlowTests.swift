@@ -195,4 +195,28 @@ struct PipelineFlowTests {
             #expect(meta["status"] as? String == "completed")
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func severalJobsForOneCategoryLeadToOneFit(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend, env: ["FORECAST_HORIZON": "7", "WORKER_CONCURRENCY": "3"])
+        defer { Task { await fx.close() } }
+        try await fx.test(workers: true) { client in
+            let batch = try #require(try await client.upload(salesCSV(days: 40)).object["batch_num"] as? String)
+            _ = try await Self.waitForBatch(client, batch)
+            // Three more jobs for the same, unchanged category, taken at once by three consumers.
+            let ids = (0..<3).map { "forecast-extra-\($0)" }
+            for id in ids {
+                let job = NewJob(id: id, type: "forecast", queue: "forecast_queue", payload: #"{"category":"alpha"}"#)
+                try await fx.runtime.store.createJob(job)
+                await fx.runtime.push(job)
+            }
+            let statuses = try await eventually("every forecast job to finish") { () -> [String]? in
+                let jobs = try await client.get("/jobs?type=forecast").array
+                let s = jobs.compactMap { $0["status"] as? String }
+                return s.count == 4 && s.allSatisfy({ $0 == "completed" || $0 == "skipped" || $0 == "failed" }) ? s : nil
+            }
+            #expect(statuses.filter { $0 == "completed" }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == "skipped" }.count == 3, "\(statuses)")
+        }
+    }
 }

@@ -4,10 +4,14 @@ public import Jobs
 import Logging
 import Models
 import Store
+import Synchronization
 
 /// forecast-worker's job: refit a category's three models when its data changed, write forecasts and accuracy.
 public struct ForecastHandler: Sendable {
     let runtime: AlmanacRuntime
+    /// One fit per category at a time in this process: a second job for a category waits, then finds the
+    /// data unchanged since the fit that just finished and is skipped.
+    let categoryLocks = KeyedLock()
 
     public init(runtime: AlmanacRuntime) { self.runtime = runtime }
 
@@ -20,6 +24,10 @@ public struct ForecastHandler: Sendable {
         guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(message.payload.utf8)) else {
             throw JobFailure.permanent("forecast job payload is not valid JSON with a category")
         }
+        try await categoryLocks.withLock(payload.category) { try await fit(message, payload: payload) }
+    }
+
+    func fit(_ message: JobMessage, payload: Payload) async throws {
         let store = runtime.store
         let logger = runtime.logger
         let series = try await store.categorySeries(payload.category)
@@ -72,4 +80,43 @@ public struct ForecastHandler: Sendable {
     }
 
     private func finite(_ v: Double) -> Double? { v.isFinite ? v : nil }
+}
+
+/// Mutual exclusion per key for async code: waiters queue in order; no thread is blocked.
+final class KeyedLock: Sendable {
+    private struct State {
+        var held: Set<String> = []
+        var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    }
+    private let state = Mutex(State())
+
+    func withLock<T: Sendable>(_ key: String, _ body: () async throws -> T) async throws -> T {
+        await acquire(key)
+        defer { release(key) }
+        return try await body()
+    }
+
+    private func acquire(_ key: String) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let granted = state.withLock { s -> Bool in
+                if s.held.insert(key).inserted { return true }
+                s.waiters[key, default: []].append(c)
+                return false
+            }
+            if granted { c.resume() }
+        }
+    }
+
+    private func release(_ key: String) {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if var queue = s.waiters[key], !queue.isEmpty {
+                let c = queue.removeFirst()
+                s.waiters[key] = queue.isEmpty ? nil : queue
+                return c  // ownership passes to the next waiter: the key stays held
+            }
+            s.held.remove(key)
+            return nil
+        }
+        next?.resume()
+    }
 }
