@@ -163,13 +163,20 @@ public final class SQLiteConnection {
     private func prepared(_ sql: String, db: OpaquePointer) throws -> PreparedStatement {
         if let statement = statements[sql] { return statement }
         var stmt: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
-        let status = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+        // The tail points into the C string, so it is read while that string is alive: a tail read
+        // after an implicit String-to-pointer conversion reads freed memory (seen as a flaky misuse).
+        var trailing = ""
+        let status = sql.withCString { text -> Int32 in
+            var tail: UnsafePointer<CChar>?
+            let status = sqlite3_prepare_v3(db, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+            if status == SQLITE_OK, let tail { trailing = String(cString: tail) }
+            return status
+        }
         guard status == SQLITE_OK else { throw error(db, status, sql) }
         guard let stmt else {
             throw SQLiteError(code: SQLiteError.misuse, message: "the query holds no statement", query: sql)
         }
-        if let tail, !String(cString: tail).allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+        if !trailing.allSatisfy({ $0.isWhitespace || $0 == ";" }) {
             sqlite3_finalize(stmt)
             throw SQLiteError(
                 code: SQLiteError.misuse,
