@@ -36,6 +36,10 @@ public protocol Store: Sendable {
     // MARK: forecasting
     func categorySeries(_ category: String) async throws -> CategorySeries
     func forecastFingerprint(category: String) async throws -> String?
+    /// Takes (or renews, for the same owner) the category's forecast lease unless another owner holds an
+    /// unexpired one; true when `owner` holds it now.
+    func acquireForecastLease(category: String, owner: String, ttlSeconds: Double) async throws -> Bool
+    func releaseForecastLease(category: String, owner: String) async throws
     /// Replaces the category's forecasts (upsert + removal of stale rows per model), accuracy rows and run record in one transaction.
     func saveForecasts(
         category: String, fingerprint: String, lastDate: String,

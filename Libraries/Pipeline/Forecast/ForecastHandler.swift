@@ -24,7 +24,37 @@ public struct ForecastHandler: Sendable {
         guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(message.payload.utf8)) else {
             throw JobFailure.permanent("forecast job payload is not valid JSON with a category")
         }
-        try await categoryLocks.withLock(payload.category) { try await fit(message, payload: payload) }
+        try await categoryLocks.withLock(payload.category) {
+            try await withForecastLease(payload.category) { try await fit(message, payload: payload) }
+        }
+    }
+
+    static let leaseTTL = 30.0
+
+    /// Holds the category's lease in the database while `body` runs, so forecast-worker processes never fit
+    /// one category twice at once; the lease is renewed every 10 s and lapses 30 s after a killed worker.
+    func withForecastLease(_ category: String, _ body: @Sendable () async throws -> Void) async throws {
+        let store = runtime.store
+        let owner = "\(ProcessIdentity.name)-\(UInt64.random(in: 0...UInt64.max))"
+        while try await !store.acquireForecastLease(category: category, owner: owner, ttlSeconds: Self.leaseTTL) {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let renew = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(Self.leaseTTL / 3))
+                if Task.isCancelled { break }
+                _ = try? await store.acquireForecastLease(category: category, owner: owner, ttlSeconds: Self.leaseTTL)
+            }
+        }
+        do {
+            try await body()
+        } catch {
+            renew.cancel()
+            try? await store.releaseForecastLease(category: category, owner: owner)
+            throw error
+        }
+        renew.cancel()
+        try? await store.releaseForecastLease(category: category, owner: owner)
     }
 
     func fit(_ message: JobMessage, payload: Payload) async throws {
@@ -119,4 +149,14 @@ final class KeyedLock: Sendable {
         }
         next?.resume()
     }
+}
+
+/// Names this process in leases: host and pid.
+enum ProcessIdentity {
+    static let name: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, 255)
+        let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(host)-\(getpid())"
+    }()
 }
