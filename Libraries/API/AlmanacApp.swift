@@ -17,6 +17,7 @@ public enum AlmanacApp {
         QueryRoutes(runtime: runtime).register(on: router, registry: registry)
         JobRoutes(runtime: runtime).register(on: router, registry: registry)
         ForecastRoutes(runtime: runtime).register(on: router, registry: registry)
+        DashboardRoutes(runtime: runtime, io: io).register(on: router, registry: registry)
         return router
     }
 
