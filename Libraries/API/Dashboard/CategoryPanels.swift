@@ -6,11 +6,13 @@ import Store
 struct ForecastChartPanel: DashboardPanel {
     let id = "forecast"
     let title = "Daily sales and forecasts"
-    /// History shown before the forecast, so the forecast keeps a readable share of the chart.
-    static let historyDays: Int32 = 180
+    /// History shown before the forecast: three times the forecast's length (at least 60 days), so the
+    /// forecast keeps a readable quarter of the chart.
+    static func historyDays(forecastDays: Int) -> Int32 { Int32(max(60, 3 * forecastDays)) }
 
-    static let models: [(ModelType, String, String)] = [
-        (.holtWinters, "Holt-Winters", "#0072B2"), (.sarimax, "SARIMAX", "#D55E00"), (.prophet, "Prophet-like", "#009E73"),
+    /// Model, label, colour (Okabe-Ito, safe for colour-blind readers) and dash pattern.
+    static let models: [(ModelType, String, String, String?)] = [
+        (.holtWinters, "Holt-Winters", "#0072B2", nil), (.sarimax, "SARIMAX", "#D55E00", "7 4"), (.prophet, "Prophet-like", "#009E73", "2 3"),
     ]
 
     static func link(_ category: String) -> String { "/dashboard/category?name=" + HTML.queryComponent(category) }
@@ -35,10 +37,12 @@ struct ForecastChartPanel: DashboardPanel {
     static func chart(category: String, history: CategorySeries, forecasts: [ForecastRow]) -> TimeChart {
         var series: [TimeChart.Series] = []
         let lastDay = history.days.last ?? 0
-        let points = zip(history.days, history.totals).filter { $0.0 > lastDay - historyDays }.map { TimeChart.Point(day: $0.0, value: $0.1) }
+        let horizon = Set(forecasts.map(\.forecastDate)).count
+        let window = historyDays(forecastDays: horizon)
+        let points = zip(history.days, history.totals).filter { $0.0 > lastDay - window }.map { TimeChart.Point(day: $0.0, value: $0.1) }
         series.append(TimeChart.Series(name: "Daily sales (history)", key: "history", kind: .history, color: "#222222", points: points))
         var firstForecast: Int32?
-        for (model, name, color) in models {
+        for (model, name, color, dash) in models {
             let mine = forecasts.filter { $0.modelType == model.rawValue }
             var line: [TimeChart.Point] = [], band: [TimeChart.BandPoint] = []
             for r in mine {
@@ -48,16 +52,16 @@ struct ForecastChartPanel: DashboardPanel {
                 firstForecast = min(firstForecast ?? day, day)
             }
             guard !line.isEmpty else { continue }
-            series.append(TimeChart.Series(name: name, key: model.rawValue, kind: .forecast, color: color, points: line, band: band))
+            series.append(TimeChart.Series(name: name, key: model.rawValue, kind: .forecast, color: color, points: line, band: band, dash: dash))
         }
         let models = series.count - 1
-        let range = points.isEmpty ? "no history" : "history from \(DayNumber.format(points[0].day)) to \(DayNumber.format(lastDay))"
+        let range = points.isEmpty ? "no history" : "the last \(points.count) days of history, from \(DayNumber.format(points[0].day)) to \(DayNumber.format(lastDay))"
         return TimeChart(
             title: "Daily sales of \(category) with forecasts",
             summary: "Line chart of total daily sales for \(category), \(range), and \(models) model forecasts with 95% prediction intervals.",
             valueLabel: "Sales per day",
             series: series,
-            marker: firstForecast.map { (day: $0, label: "forecast →") })
+            marker: firstForecast.map { (day: $0, label: "forecast") })
     }
 
     /// The forecast values as a table, for screen readers and for reading exact numbers.
@@ -87,20 +91,21 @@ struct AccuracyPanel: DashboardPanel {
         let records = try await context.runtime.store.accuracy(category: category)
         guard !records.isEmpty else { return "<p class=\"muted\">No backtest yet.</p>" }
         let names = Dictionary(uniqueKeysWithValues: ForecastChartPanel.models.map { ($0.0.rawValue, $0.1) })
-        func cell(_ v: Double?, percent: Bool = false) -> HTML {
+        func cell(_ v: Double?, suffix: String = "", decimals: Int = 2) -> HTML {
             guard let v, v.isFinite else { return "<td class=\"num\">–</td>" }
-            return "<td class=\"num\">\(percent ? String(format: "%.0f%%", v * 100) : String(format: "%.3f", v))</td>"
+            return "<td class=\"num\">\(String(format: "%.\(decimals)f", v) + suffix)</td>"
         }
         let rows = records.map { r -> HTML in
             let name = names[r.modelType] ?? r.modelType
             let mark: HTML = r.isBest ? " <span class=\"best\" aria-label=\"best model\">★ best</span>" : ""
             let error: HTML = r.error.map { e -> HTML in "<br><span class=\"muted\">\(e)</span>" } ?? ""
-            return "<tr\(HTML(unescaped: r.isBest ? " class=\"best-row\"" : "")) data-model=\"\(r.modelType)\"><th scope=\"row\">\(name)\(mark)\(error)</th>\(cell(r.smape))\(cell(r.mase))\(cell(r.coverage95, percent: true))<td class=\"num\">\(r.windows)</td></tr>"
+            return "<tr\(HTML(unescaped: r.isBest ? " class=\"best-row\"" : "")) data-model=\"\(r.modelType)\"><th scope=\"row\">\(name)\(mark)\(error)</th>\(cell(r.smape, suffix: "%"))\(cell(r.mase))\(cell(r.coverage95.map { $0 * 100 }, suffix: "%", decimals: 0))</tr>"
         }
+        let windows = records.map(\.windows).max() ?? 0
         return """
+            <p class="muted">Rolling-origin backtest over \(windows) windows. Lower sMAPE and MASE are better; a well-calibrated 95% interval covers about 95% of the held-out days.</p>
             <div class="table-wrap"><table id="accuracy-table">
-            <caption class="muted" style="text-align:left">Lower sMAPE and MASE are better; a well-calibrated 95% interval covers about 95% of the held-out days.</caption>
-            <thead><tr><th scope="col">Model</th><th scope="col" class="num">sMAPE</th><th scope="col" class="num">MASE</th><th scope="col" class="num">95% coverage</th><th scope="col" class="num">Windows</th></tr></thead>
+            <thead><tr><th scope="col">Model</th><th scope="col" class="num">sMAPE</th><th scope="col" class="num">MASE</th><th scope="col" class="num">95% cover</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
     }
@@ -151,12 +156,12 @@ struct ProductsPanel: DashboardPanel {
         }
         guard !byProduct.isEmpty else { return nil }
         let body = byProduct.sorted { $0.value.total > $1.value.total }.prefix(100).map { id, p -> HTML in
-            "<tr><td class=\"name\">\(id)</td><td class=\"num\">\(p.days)</td><td class=\"num\">\(p.imputed)</td><td class=\"num\">\(ForecastChartPanel.number(p.total))</td><td>\(p.last)</td></tr>"
+            "<tr><td class=\"name\">\(id)</td><td class=\"num\">\(p.days)\(p.imputed > 0 ? " (\(p.imputed) imputed)" : "")</td><td class=\"num\">\(String(format: "%.0f", p.total))</td><td class=\"date\">\(p.last)</td></tr>"
         }
         return """
             <div class="table-wrap"><table id="products-table">
             <caption class="muted" style="text-align:left">Up to 100 products, largest total first.</caption>
-            <thead><tr><th scope="col">Product</th><th scope="col" class="num">Days</th><th scope="col" class="num">Imputed</th><th scope="col" class="num">Total sales</th><th scope="col">Latest day</th></tr></thead>
+            <thead><tr><th scope="col">Product</th><th scope="col" class="num">Days</th><th scope="col" class="num">Total sales</th><th scope="col">Latest day</th></tr></thead>
             <tbody>\(body)</tbody></table></div>
             """
     }

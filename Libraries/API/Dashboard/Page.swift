@@ -51,8 +51,8 @@ enum Page {
         h1 { font-size: 1.6rem; margin: .4rem 0 1rem; overflow-wrap: anywhere; }
         h2 { font-size: 1.2rem; margin: 0 0 .8rem; }
         .panel { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin-bottom: 1rem; }
-        .grid2 { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 1rem; align-items: start; }
-        @media (max-width: 900px) { .grid2 { grid-template-columns: minmax(0, 1fr); } }
+        .grid2 { display: grid; grid-template-columns: minmax(0, 2fr) minmax(21rem, 1fr); gap: 1rem; align-items: start; }
+        @media (max-width: 1000px) { .grid2 { grid-template-columns: minmax(0, 1fr); } }
         .table-wrap { overflow-x: auto; }
         table { border-collapse: collapse; width: 100%; font-size: .92rem; }
         th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
@@ -81,8 +81,8 @@ enum Page {
         .chart-narrow { display: none; }
         @media (max-width: 600px) { .chart-wide { display: none; } .chart-narrow { display: block; } main { padding: .6rem; } .panel { padding: .7rem; } }
         .legend { list-style: none; padding: 0; margin: .6rem 0 0; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; font-size: .92rem; }
-        .swatch { display: inline-block; width: 1.1rem; height: .8rem; margin-right: .35rem; vertical-align: middle; border-radius: 2px; }
-        .swatch.line { height: .2rem; }
+        .swatch { display: inline-block; margin-right: .35rem; vertical-align: middle; }
+        td.date { white-space: nowrap; }
         .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: .8rem; }
         .card { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; }
         .card h3 { margin: 0 0 .4rem; font-size: 1rem; }

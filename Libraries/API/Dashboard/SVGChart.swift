@@ -25,7 +25,8 @@ struct TimeChart: Sendable {
         var color: String
         var points: [Point]
         var band: [BandPoint] = []
-        var dashed = false
+        /// An SVG dash pattern ("6 3"), so lines that overlap stay apart and colour is not the only cue.
+        var dash: String?
     }
 
     struct Layout: Sendable {
@@ -78,11 +79,14 @@ struct TimeChart: Sendable {
 
                 """
         }
-        for d in Self.dayTicks(minDay, maxDay, count: layout.xTicks) {
+        let dayTicks = Self.dayTicks(minDay, maxDay, count: layout.xTicks)
+        for (i, d) in dayTicks.enumerated() {
+            // The last label ends at its tick so it stays inside the drawing.
+            let anchor = i == dayTicks.count - 1 && dayTicks.count > 1 ? "end" : "middle"
             out += """
                 <line x1="\(f(x(d)))" x2="\(f(x(d)))" y1="\(f(top))" y2="\(f(top + plotH))" stroke="#ececec" stroke-width="1"/>\
                 <line x1="\(f(x(d)))" x2="\(f(x(d)))" y1="\(f(top + plotH))" y2="\(f(top + plotH + 5))" stroke="#555"/>\
-                <text x="\(f(x(d)))" y="\(f(top + plotH + layout.fontSize * 1.5))" text-anchor="middle" fill="#333">\(Self.formatDay(d, short: layout.shortDates))</text>
+                <text x="\(f(x(d)))" y="\(f(top + plotH + layout.fontSize * 1.5))" text-anchor="\(anchor)" fill="#333">\(Self.formatDay(d, short: layout.shortDates))</text>
 
                 """
         }
@@ -95,9 +99,10 @@ struct TimeChart: Sendable {
 
             """
         if let marker, marker.day >= minDay, marker.day <= maxDay {
+            let fitsRight = x(marker.day) + Double(marker.label.count) * layout.fontSize * 0.62 + 6 < left + plotW
             out += """
                 <g class="marker" aria-hidden="true"><line x1="\(f(x(marker.day)))" x2="\(f(x(marker.day)))" y1="\(f(top))" y2="\(f(top + plotH))" stroke="#777" stroke-dasharray="4 4"/>\
-                <text x="\(f(x(marker.day) + 4))" y="\(f(top + layout.fontSize))" fill="#444">\(marker.label)</text></g>
+                <text x="\(f(x(marker.day) + (fitsRight ? 4 : -4)))" y="\(f(top + layout.fontSize))" text-anchor="\(fitsRight ? "start" : "end")" fill="#444">\(marker.label)</text></g>
 
                 """
         }
@@ -119,8 +124,8 @@ struct TimeChart: Sendable {
                 continue
             }
             let d = s.points.map { "\(f(x($0.day))),\(f(y($0.value)))" }.joined(separator: "L")
-            let width = s.kind == .history ? 1.6 : 2.4
-            let dash: HTML = s.dashed ? " stroke-dasharray=\"6 4\"" : ""
+            let width = s.kind == .history ? 1.6 : 2.2
+            let dash: HTML = s.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
             out += """
                 <path class="line \(s.kind.rawValue)" data-series="\(s.key)" d="M\(d)" fill="none" stroke="\(s.color)" \
                 stroke-width="\(f(width))" stroke-linejoin="round"\(dash)><title>\(s.name)</title></path>
@@ -135,9 +140,12 @@ struct TimeChart: Sendable {
     func legend() -> HTML {
         var items: [HTML] = []
         for s in series {
-            let swatch: HTML = s.kind == .history
-                ? "<span class=\"swatch line\" style=\"background:\(s.color)\"></span>"
-                : "<span class=\"swatch\" style=\"background:\(s.color)\"></span>"
+            let dash: HTML = s.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+            let fill: HTML = s.band.isEmpty ? "" : "<rect x=\"0\" y=\"1\" width=\"30\" height=\"12\" fill=\"\(s.color)\" fill-opacity=\"0.18\"/>"
+            let swatch: HTML = """
+                <svg class="swatch" width="30" height="14" viewBox="0 0 30 14" aria-hidden="true">\(fill)<line x1="1" x2="29" y1="7" y2="7" \
+                stroke="\(s.color)" stroke-width="\(s.kind == .history ? "2" : "2.6")"\(dash)/></svg>
+                """
             let band: HTML = s.band.isEmpty ? "" : " <span class=\"muted\">(shaded: 95% interval)</span>"
             items.append("<li>\(swatch)\(s.name)\(band)</li>")
         }
@@ -186,6 +194,7 @@ struct TimeChart: Sendable {
 
     static func formatValue(_ v: Double, step: Double) -> String {
         let a = abs(step)
+        if v == 0 { return "0" }
         if a >= 1_000_000 { return trim(v / 1_000_000, decimals: a >= 10_000_000 ? 0 : 1) + "M" }
         if a >= 1_000 { return trim(v / 1_000, decimals: a >= 10_000 ? 0 : 1) + "k" }
         if a >= 1 { return trim(v, decimals: 0) }
