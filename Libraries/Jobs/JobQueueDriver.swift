@@ -34,6 +34,8 @@ public protocol JobQueueDriver: Sendable {
     /// connection error (a blocking pop the client gave up on may still have moved a message).
     func recoverUnacknowledged(queue: QueueName, consumer: String) async throws -> Int
     func depth(of queue: QueueName) async throws -> QueueDepth
+    /// Consumers of the queue whose heartbeat has not expired (the workers alive now), sorted.
+    func liveConsumers(queue: QueueName) async throws -> [String]
     /// The most recent dead letters, newest first.
     func deadLetters(queue: QueueName, limit: Int) async throws -> [DeadLetter]
     /// Deletes everything belonging to the queue (tests and admin).

@@ -188,6 +188,13 @@ public final class MemoryJobQueue: JobQueueDriver {
         }
     }
 
+    public func liveConsumers(queue: QueueName) async throws -> [String] {
+        let now = clock.now
+        return state.withLock { state in
+            (state.queues[queue]?.heartbeats ?? [:]).filter { $0.value > now }.keys.sorted()
+        }
+    }
+
     public func deadLetters(queue: QueueName, limit: Int) async throws -> [DeadLetter] {
         let entries = state.withLock { state in Array((state.queues[queue]?.dead ?? []).prefix(max(0, limit))) }
         return entries.map(DeadLetter.decoded(from:))

@@ -122,6 +122,15 @@ public final class RedisJobQueue: JobQueueDriver {
         return QueueDepth(ready: numbers[0], processing: numbers[1], delayed: numbers[2], dead: numbers[3])
     }
 
+    public func liveConsumers(queue: QueueName) async throws -> [String] {
+        let members = (try await client.send(["SMEMBERS", consumersKey(queue)]).array ?? []).compactMap(\.string)
+        var alive: [String] = []
+        for consumer in members.sorted() where try await client.send(["EXISTS", heartbeatKey(queue, consumer)]).int == 1 {
+            alive.append(consumer)
+        }
+        return alive
+    }
+
     public func deadLetters(queue: QueueName, limit: Int) async throws -> [DeadLetter] {
         guard limit > 0 else { return [] }
         let reply = try await client.send(["LRANGE", deadKey(queue), "0", String(limit - 1)])

@@ -2,10 +2,12 @@
 # Installs the Debian packages Almanac needs when they are missing.
 #   install-deps.sh run   -> the C libraries (libhiredis-dev libpq-dev libsqlite3-dev)
 #   install-deps.sh test  -> plus redis-server and postgresql for the throwaway test servers
+#   install-deps.sh browser -> chromium only (the dashboard's browser test)
 set -euo pipefail
 packages=(libhiredis-dev libpq-dev libsqlite3-dev)
-if [ "${1:-run}" = "test" ]; then packages+=(redis-server postgresql postgresql-contrib python3 curl); fi
-if [ "${1:-run}" = "browser" ]; then packages=(chromium); fi
+# test also installs chromium: scripts/e2e/browser.sh drives the dashboard in it.
+if [ "${1:-run}" = "test" ]; then packages+=(redis-server postgresql postgresql-contrib python3 curl chromium fonts-dejavu-core); fi
+if [ "${1:-run}" = "browser" ]; then packages=(chromium fonts-dejavu-core); fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -18,6 +18,13 @@ struct UploadRoutes {
     }
 
     func upload(_ request: Request, context: AlmanacContext) async throws -> Response {
+        let batchNum = try await accept(request, context: context)
+        return try JSONResponse.make(["message": "file accepted", "batch_num": batchNum], status: .accepted)
+    }
+
+    /// Receives, checks and records the upload and queues its ETL job; the accepted batch number.
+    /// A repeated file throws a 409 `APIError` whose `batch_num` names the original batch.
+    func accept(_ request: Request, context: AlmanacContext) async throws -> String {
         let config = runtime.config
         if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
             throw APIError(.unsupportedMediaType, "compressed request bodies (Content-Encoding: \(encoding.prefix(40))) are not accepted")
@@ -38,6 +45,11 @@ struct UploadRoutes {
         do {
             if let problem = try await io.runIfActive({ SalesFileCheck.problem(path: tempPath) }) {
                 throw APIError.badRequest(problem)
+            }
+            // The dashboard's form sends on_error as a form field; the query parameter wins when both are given.
+            if request.uri.queryParameters.get("on_error") == nil, let raw = received.fields["on_error"] {
+                guard let mode = OnError(rawValue: raw) else { throw APIError.badRequest("on_error must be fail or skip (got \"\(raw.prefix(40))\")") }
+                onError = mode
             }
         } catch {
             try? await io.runIfActive { _ = unlink(tempPath) }
@@ -73,7 +85,7 @@ struct UploadRoutes {
         case .accepted:
             await runtime.push(job)
             context.logger.info("upload accepted", metadata: ["batch.num": "\(batchNum)", "bytes": "\(received.size)"])
-            return try JSONResponse.make(["message": "file accepted", "batch_num": batchNum], status: .accepted)
+            return batchNum
         }
     }
 }

@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOPosix
+import Pipeline
+import Store
+
+/// The dashboard: server-rendered pages at `/` and under `/dashboard/`, readable without JavaScript.
+/// Pages are lists of panels (`DashboardPanels`); every value from data is escaped by `HTML`.
+struct DashboardRoutes {
+    let runtime: AlmanacRuntime
+    let io: NIOThreadPool
+
+    func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
+        registry.add(router, .get, "/", summary: "Dashboard: upload, uploads, categories, system health (HTML)") { request, _ in
+            let context = PanelContext(runtime: runtime, request: request, category: nil)
+            let panels = try await Self.panels(DashboardPanels.home, context)
+            return Self.html(Page.render(title: "Dashboard", heading: "Almanac dashboard", body: panels))
+        }
+        registry.add(router, .get, "/dashboard/category", summary: "Dashboard: a category's history, forecasts and accuracy (HTML)") { request, _ in
+            guard let name = try QueryParams(request).string("name", maxLength: 100) else { throw APIError.badRequest("name (the category) is required") }
+            guard try await runtime.store.categories().contains(name) else {
+                return Self.errorPage(.notFound, "Unknown category", "There is no sales data for the category “\(name)”.")
+            }
+            let context = PanelContext(runtime: runtime, request: request, category: name)
+            let panels = try await Self.panels(DashboardPanels.category, context)
+            let body: HTML = "<div class=\"grid2\">\(panels)</div>"
+            return Self.html(Page.render(title: name, heading: "Category: \(name)", body: body))
+        }
+        registry.add(router, .get, "/dashboard/batch", summary: "Dashboard: one upload's status, counters and errors (HTML)") { request, _ in
+            let q = QueryParams(request)
+            guard let batch = try q.string("batch_num", maxLength: 200) else { throw APIError.badRequest("batch_num is required") }
+            guard let record = try await runtime.store.upload(batchNum: batch) else {
+                return Self.errorPage(.notFound, "Unknown batch", "There is no upload with batch number “\(batch)”.")
+            }
+            let duplicate = try q.string("duplicate", maxLength: 8) == "1"
+            let body = Page.section(id: "batch", title: "Upload status", BatchView.render(record, duplicate: duplicate))
+            return Self.html(Page.render(title: "Batch \(batch)", heading: "Upload \(record.originalFilename)", body: body))
+        }
+        registry.add(router, .post, "/dashboard/upload", summary: "Dashboard form upload (multipart field \"file\"); redirects to the batch page") { request, context in
+            do {
+                let batch = try await UploadRoutes(runtime: runtime, io: io).accept(request, context: context)
+                return Self.redirect(BatchView.link(batch))
+            } catch let error as APIError where error.status == .conflict && error.extra["batch_num"] != nil {
+                return Self.redirect(BatchView.link(error.extra["batch_num"] ?? "") + "&duplicate=1")
+            } catch let error as APIError {
+                return Self.errorPage(error.status, "Upload refused", error.message)
+            }
+        }
+        registry.add(router, .get, "/dashboard/forecast.csv", summary: "A category's forecasts as CSV (formula cells neutralised)") { request, _ in
+            guard let category = try QueryParams(request).string("category", maxLength: 100) else { throw APIError.badRequest("category is required") }
+            let rows = try await runtime.store.forecasts(ForecastQuery(category: category, limit: 100_000))
+            guard !rows.isEmpty else { throw APIError.notFound("no forecast for category \"\(category)\"") }
+            let filename = "forecast-" + String(FileNames.stem(of: category + ".csv")) + ".csv"
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
+                body: .init(byteBuffer: ByteBuffer(string: ForecastCSV.render(rows))))
+        }
+        registry.add(router, .get, "/dashboard/app.js", summary: "The dashboard's script") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(string: DashboardScript.source)))
+        }
+    }
+
+    static func panels(_ panels: [any DashboardPanel], _ context: PanelContext) async throws -> HTML {
+        var out = HTML()
+        for panel in panels {
+            if let section = try await panel.section(context) { out += section }
+        }
+        return out
+    }
+
+    static func html(_ page: HTML, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: page.description)))
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    static func errorPage(_ status: HTTPResponse.Status, _ title: String, _ message: String) -> Response {
+        let body = Page.section(id: "error", title: title, "<p>\(message)</p><p><a href=\"/\">Back to the dashboard</a></p>")
+        return html(Page.render(title: title, heading: "\(title)", body: body), status: status)
+    }
+}

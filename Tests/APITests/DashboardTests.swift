@@ -1,0 +1,261 @@
+import Foundation
+@testable import API
+import Hummingbird
+import HummingbirdTesting
+import Jobs
+import Pipeline
+import Store
+import Testing
+
+/// The dashboard's pages on both backends: they render from the store, escape every value that comes
+/// from data, draw the forecast chart, and export CSV that a spreadsheet cannot run as formulas.
+@Suite("Dashboard", .serialized)
+struct DashboardTests {
+    static let hostile = "<script>alert(1)</script>"
+
+    /// Records an upload through the API, then ingests `rows` for it and saves three models' forecasts
+    /// (no workers: the fits are not what these tests are about). Returns the batch number.
+    static func seed(
+        _ fx: APIFixture, _ client: any TestClientProtocol, category: String, products: [String], filename: String = "sales.csv",
+        days: Int = 40, csv: String? = nil
+    ) async throws -> String {
+        let r = try await client.upload(csv ?? salesCSV(categories: [category.count.description]), filename: filename)
+        #expect(r.status == .accepted, "\(r.error)")
+        let batch = try #require(r.object["batch_num"] as? String)
+        let store = fx.runtime.store
+        _ = try await store.markProcessing(batchNum: batch)
+        let first = DayNumber.parse("2024-01-01")!
+        let outcome = try await store.ingest(batchNum: batch) { emit in
+            var line = 2
+            for d in 0..<days {
+                for (i, p) in products.enumerated() {
+                    try emit(SalesRow(day: first + Int32(d), productID: p, category: category, sales: Double(10 + i + d % 7), line: line))
+                    line += 1
+                }
+            }
+            return ScanSummary(totalRows: line - 2)
+        }
+        guard case .completed = outcome else { Issue.record("ingest: \(outcome)"); return batch }
+        var forecasts: [CategoryForecast] = []
+        for (m, model) in ModelType.allCases.enumerated() {
+            let points = (0..<14).map { h -> (date: String, value: Double, lower: Double, upper: Double) in
+                let v = 20 + Double(m) + Double(h % 7)
+                return (DayNumber.format(first + Int32(days + h)), v, v - 5 - Double(h) / 2, v + 5 + Double(h) / 2)
+            }
+            forecasts.append(CategoryForecast(modelType: model, points: points))
+        }
+        let accuracy = ModelType.allCases.enumerated().map { m, model in
+            AccuracyRecord(category: category, modelType: model.rawValue, smape: 0.1 + Double(m) / 10, mase: 0.8 + Double(m) / 10,
+                           coverage80: 0.8, coverage95: 0.94, windows: 3, isBest: m == 1, form: nil, error: nil)
+        }
+        try await store.saveForecasts(
+            category: category, fingerprint: "f-\(batch)", lastDate: DayNumber.format(first + Int32(days - 1)),
+            forecasts: forecasts, accuracy: accuracy, batchNum: batch, notes: nil)
+        return batch
+    }
+
+    static func page(_ r: TestResponse) -> String { String(buffer: r.body) }
+
+    static func count(_ needle: String, in haystack: Substring) -> Int { haystack.components(separatedBy: needle).count - 1 }
+
+    /// The markup of one drawn chart (`<svg … id="chart-wide"` … `</svg>`).
+    static func chart(_ id: String, in html: String) -> Substring {
+        guard let start = html.range(of: "id=\"\(id)\""), let end = html.range(of: "</svg>", range: start.upperBound..<html.endIndex) else { return "" }
+        return html[start.lowerBound..<end.upperBound]
+    }
+
+    @Test(arguments: Backend.allCases)
+    func homePageRendersEveryPanelOnAnEmptyStore(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            let r = try await client.get("/")
+            #expect(r.status == .ok)
+            #expect(r.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(r.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+            let html = Self.page(r)
+            for id in ["panel-upload", "panel-uploads", "panel-categories", "panel-health"] { #expect(html.contains("id=\"\(id)\""), "\(id)") }
+            #expect(html.contains("<form id=\"upload-form\" action=\"/dashboard/upload\" method=\"post\" enctype=\"multipart/form-data\""))
+            #expect(html.contains("<input type=\"file\" id=\"file\" name=\"file\""))
+            #expect(html.contains("No uploads yet."))
+            for q in ["etl_queue", "forecast_queue", "train_queue"] { #expect(html.contains("data-queue=\"\(q)\""), "\(q)") }
+            let js = try await client.get("/dashboard/app.js")
+            #expect(js.status == .ok)
+            #expect(js.headers[.contentType] == "text/javascript; charset=utf-8")
+            #expect(!Self.page(js).contains("innerHTML"), "the script must build its DOM with textContent")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func healthPanelCountsQueuesLiveWorkersAndFailedJobs(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            let queue = fx.runtime.queue
+            try await queue.heartbeat(consumer: "w1", queue: .forecast, ttl: .seconds(30))
+            try await queue.heartbeat(consumer: "w2", queue: .forecast, ttl: .seconds(30))
+            try await queue.heartbeat(consumer: "gone", queue: .forecast, ttl: .milliseconds(1))
+            try await Task.sleep(for: .milliseconds(20))
+            #expect(try await queue.liveConsumers(queue: .forecast) == ["w1", "w2"])
+            try await queue.push(JobMessage(id: "j1", type: "etl", payload: "{}"), to: .etl)
+            try await fx.runtime.store.createJob(NewJob(id: "bad-job", type: "forecast", queue: "forecast_queue", payload: "{}"))
+            try await fx.runtime.store.jobFinished(id: "bad-job", status: .failed, result: nil, error: "model <exploded>")
+            let html = Self.page(try await client.get("/"))
+            let forecastCard = try #require(html.range(of: "data-queue=\"forecast_queue\"").map { html[$0.lowerBound...].prefix(600) })
+            #expect(forecastCard.contains("<dt>Workers alive</dt><dd class=\"workers\">2</dd>"))
+            let etlCard = try #require(html.range(of: "data-queue=\"etl_queue\"").map { html[$0.lowerBound...].prefix(600) })
+            #expect(etlCard.contains("<dt>Waiting</dt><dd>1</dd>"))
+            #expect(html.contains("<table id=\"failed-jobs\""))
+            #expect(html.contains("model &lt;exploded&gt;"))
+            #expect(!html.contains("<exploded>"))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func categoryNamesFileNamesAndProductIDsRenderAsText(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            let product = "\"><img src=x onerror=alert(2)>"
+            let batch = try await Self.seed(fx, client, category: Self.hostile, products: [product, "P-2"], filename: "<b onmouseover=alert(3)>.csv")
+            let home = Self.page(try await client.get("/"))
+            #expect(home.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(home.contains("&lt;b onmouseover=alert(3)&gt;.csv"))
+            #expect(!home.contains("<script>alert(1)"))
+            #expect(!home.contains("<b onmouseover"))
+            // The link to the category carries its name percent-encoded.
+            #expect(home.contains("href=\"/dashboard/category?name=%3Cscript%3Ealert%281%29%3C%2Fscript%3E\""))
+
+            let r = try await client.get("/dashboard/category?name=%3Cscript%3Ealert%281%29%3C%2Fscript%3E")
+            #expect(r.status == .ok)
+            let html = Self.page(r)
+            #expect(html.contains("<h1>Category: &lt;script&gt;alert(1)&lt;/script&gt;</h1>"))
+            #expect(html.contains("<title id=\"chart-wide-title\">Daily sales of &lt;script&gt;alert(1)&lt;/script&gt; with forecasts</title>"))
+            #expect(html.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"))
+            #expect(!html.contains("<img src=x"))
+            #expect(!html.contains("<script>alert"))
+            // The only script element is the dashboard's own.
+            #expect(Self.count("<script", in: Substring(html)) == 1)
+
+            let batchPage = Self.page(try await client.get(BatchView.link(batch)))
+            #expect(batchPage.contains("&lt;b onmouseover=alert(3)&gt;.csv"))
+            #expect(!batchPage.contains("<b onmouseover"))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func categoryPageDrawsHistoryThreeForecastsAndBandsWithTheBestModelMarked(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            _ = try await Self.seed(fx, client, category: "Garden & Outdoor", products: ["P1", "P2"])
+            let r = try await client.get("/dashboard/category?name=Garden%20%26%20Outdoor")
+            #expect(r.status == .ok)
+            let html = Self.page(r)
+            for id in ["chart-wide", "chart-narrow"] {
+                let svg = Self.chart(id, in: html)
+                #expect(svg.contains("role=\"img\""), "\(id)")
+                #expect(Self.count("class=\"line history\"", in: svg) == 1, "\(id)")
+                #expect(Self.count("class=\"line forecast\"", in: svg) == 3, "\(id)")
+                #expect(Self.count("class=\"band\"", in: svg) == 3, "\(id)")
+                for model in ModelType.allCases { #expect(svg.contains("class=\"line forecast\" data-series=\"\(model.rawValue)\""), "\(id) \(model)") }
+                // Axes: dates along x (the history starts on 1 Jan 2024), values along y.
+                #expect(svg.contains(id == "chart-wide" ? ">1 Jan 2024<" : ">1 Jan 24<"), "\(id)")
+                #expect(svg.contains(">Sales per day<"))
+            }
+            #expect(html.contains("<ul class=\"legend\""))
+            #expect(html.contains("Holt-Winters") && html.contains("SARIMAX") && html.contains("Prophet-like"))
+            let accuracy = try #require(html.range(of: "<table id=\"accuracy-table\"").map { html[$0.lowerBound...] })
+            #expect(Self.count("★ best", in: accuracy) == 1)
+            #expect(accuracy.contains("data-model=\"sarimax\"><th scope=\"row\">SARIMAX <span class=\"best\""))
+            #expect(html.contains("href=\"/dashboard/forecast.csv?category=Garden%20%26%20Outdoor\""))
+            #expect(html.contains("<table id=\"products-table\""))
+
+            #expect(try await client.get("/dashboard/category?name=nope").status == .notFound)
+            let missing = try await client.get("/dashboard/category")
+            #expect(missing.status == .badRequest)
+            #expect(missing.error.contains("name"))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func forecastCSVNeutralisesFormulaCells(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            let categories = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "plain, with comma"]
+            for (i, c) in categories.enumerated() { _ = try await Self.seed(fx, client, category: c, products: ["P"], csv: salesCSV(categories: ["c\(i)"], days: 3)) }
+            let expected = ["\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"", "'+1+1", "'-2+3", "'@SUM(A1)", "\"plain, with comma\""]
+            for (c, cell) in zip(categories, expected) {
+                let r = try await client.get("/dashboard/forecast.csv?category=" + HTML.queryComponent(c))
+                #expect(r.status == .ok, "\(c)")
+                #expect(r.headers[.contentType] == "text/csv; charset=utf-8")
+                #expect(r.headers[.contentDisposition]?.hasPrefix("attachment; filename=\"forecast-") == true)
+                let lines = Self.page(r).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+                #expect(lines.first == "forecast_date,category,model_type,forecast_value,lower_bound,upper_bound")
+                #expect(lines.count == 1 + 3 * 14, "\(c)")
+                for line in lines.dropFirst() {
+                    #expect(line.hasPrefix("2024-"), "\(line)")
+                    #expect(line.contains("," + cell + ","), "\(c): \(line)")
+                }
+            }
+            #expect(try await client.get("/dashboard/forecast.csv?category=unknown").status == .notFound)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func formUploadRedirectsToTheBatchAndADuplicateShowsTheEarlierBatch(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            let csv = Array(salesCSV(days: 5).utf8)
+            let first = try await client.execute(
+                uri: "/dashboard/upload", method: .post, headers: Multipart.headers,
+                body: Multipart.body(file: csv, filename: "week.csv", extraFields: ["on_error": "skip"]))
+            #expect(first.status == .seeOther)
+            let location = try #require(first.headers[.location])
+            #expect(location.hasPrefix("/dashboard/batch?batch_num=week_"))
+            let batch = String(location.dropFirst("/dashboard/batch?batch_num=".count))
+            #expect(try await fx.runtime.store.upload(batchNum: batch)?.onError == .skip)
+            let page = Self.page(try await client.get(location))
+            #expect(page.contains("data-batch=\"\(batch)\" data-status=\"uploaded\""))
+            #expect(!page.contains("duplicate-notice"))
+
+            let again = try await client.execute(
+                uri: "/dashboard/upload", method: .post, headers: Multipart.headers, body: Multipart.body(file: csv, filename: "renamed.csv"))
+            #expect(again.status == .seeOther)
+            #expect(again.headers[.location] == location + "&duplicate=1")
+            let dup = Self.page(try await client.get(location + "&duplicate=1"))
+            #expect(dup.contains("id=\"duplicate-notice\""))
+            #expect(dup.contains("repeats batch <a href=\"\(BatchView.link(batch))\">\(batch)</a>"))
+
+            let bad = try await client.execute(
+                uri: "/dashboard/upload", method: .post, headers: Multipart.headers, body: Multipart.body(file: Array("a,b\n1,2\n".utf8)))
+            #expect(bad.status == .badRequest)
+            #expect(Self.page(bad).contains("Upload refused"))
+            #expect(try await client.get("/dashboard/batch?batch_num=nope").status == .notFound)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func failedBatchShowsItsErrorLinesEscaped(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            let r = try await client.upload(salesCSV(days: 3), filename: "broken.csv")
+            let batch = try #require(r.object["batch_num"] as? String)
+            _ = try await fx.runtime.store.markProcessing(batchNum: batch)
+            let outcome = try await fx.runtime.store.ingest(batchNum: batch) { _ in
+                ScanSummary(totalRows: 2, rejectedRows: 2, errors: ["line 2: sales \"<i>x</i>\" is not a number", "line 3: date \"2024-02-30\" is not a date"])
+            }
+            guard case .failed = outcome else { Issue.record("expected a failed batch, got \(outcome)"); return }
+            let html = Self.page(try await client.get(BatchView.link(batch)))
+            #expect(html.contains("data-status=\"failed\""))
+            #expect(html.contains("<pre class=\"errors\" id=\"batch-errors\">"))
+            #expect(html.contains("line 2: sales &quot;&lt;i&gt;x&lt;/i&gt;&quot; is not a number"))
+            #expect(html.contains("line 3: date &quot;2024-02-30&quot; is not a date"))
+            let home = Self.page(try await client.get("/"))
+            #expect(home.contains("<span class=\"status status-failed\" data-status=\"failed\">failed</span>"))
+        }
+    }
+}
