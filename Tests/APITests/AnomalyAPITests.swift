@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Jobs
 import NIOCore
+import Pipeline
+import Store
 import Testing
 
 /// Seed 004's anomaly contract on both backends, with train-worker running in-process.
@@ -123,5 +126,28 @@ struct AnomalyAPITests {
             #expect(try await client.get("/plot?series_id=%3Cscript%3E").status == .badRequest)
             #expect(try await client.get("/plot").status == .badRequest)
         }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aRedeliveredFitJobWritesOneVersion(_ backend: Backend) async throws {
+        let fixture = try await APIFixture.make(backend)
+        defer { Task { await fixture.close() } }
+        let runtime = fixture.runtime
+        let payload = AnomalyFitPayload(seriesID: "again", timestamps: [1, 2, 3], values: [1, 2, 4], variant: "standard", k: 3, tail: "both", period: nil)
+        let message = try JobMessage(id: "anomaly_fit-redelivered", type: TrainJobType.anomalyFit, payload: payload)
+        try await runtime.store.createJob(NewJob(id: message.id, type: message.type, queue: "train_queue", payload: message.payload))
+        let handler = AnomalyFitHandler(runtime: runtime)
+        try await handler.handle(message)
+        try await handler.handle(message)
+        let models = try #require(runtime.store as? any ModelStore)
+        #expect(try await models.modelVersions(kind: .anomaly, subject: "again").map(\.version) == [1])
+        let job = try await runtime.store.job(id: message.id)
+        #expect(job?.status == .completed)
+        #expect(job?.result?.contains("\"version\":1") == true)
+        // A fit the model refuses is a permanent failure that writes nothing.
+        let bad = try JobMessage(id: "anomaly_fit-bad", type: TrainJobType.anomalyFit, payload: AnomalyFitPayload(
+            seriesID: "bad", timestamps: [1, 2, 3, 4], values: [1, 2, 3, 4], variant: "seasonal", k: 3, tail: "both", period: nil))
+        await #expect(throws: JobFailure.self) { try await handler.handle(bad) }
+        #expect(try await models.latestModelVersion(kind: .anomaly, subject: "bad") == nil)
     }
 }
