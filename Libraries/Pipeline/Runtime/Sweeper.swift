@@ -23,7 +23,8 @@ public struct RequeueSweeper: Service {
         await sweep(idleFor: 0)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await Task.sleep(for: interval)
+                // Woken by SIGTERM too: the pause (10 s by default) must not hold a worker's exit back.
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return
             }
