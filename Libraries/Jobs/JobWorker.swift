@@ -150,6 +150,7 @@ public struct JobWorker: Service {
                 continue
             }
             guard let delivery else { continue }
+            CrashPoint.afterTake.hit()
             if signal.isTriggered || Task.isCancelled {
                 // Taken while stopping: give it straight back.
                 if await !settle("requeue", delivery, logger: logger, { try await driver.requeue(delivery) }) {

@@ -46,14 +46,21 @@ public struct ETLHandler: Sendable {
         }
         let path = runtime.config.uploadDirectory + "/" + payload.stored_filename
         let outcome = try await store.ingest(batchNum: payload.batch_num) { emit in
-            try SalesScanner.scan(path: path, emit: emit)
+            var emitted = 0
+            return try SalesScanner.scan(path: path) { row in
+                try emit(row)
+                emitted += 1
+                if emitted == 10 { CrashPoint.midCopy.hit() }
+            }
         }
         switch outcome {
         case .completed(let counters, let jobs):
+            CrashPoint.beforeForecastPush.hit()
             for var job in jobs {
                 job.requestID = message.requestID
                 await runtime.push(job)
             }
+            CrashPoint.afterCommit.hit()
             let result = (try? String(decoding: JSONEncoder().encode(counters), as: UTF8.self)) ?? "{}"
             try await store.jobFinished(id: message.id, status: .completed, result: result, error: nil)
             logger.info("batch completed", metadata: [

@@ -2,6 +2,7 @@ public import Jobs
 import Config
 import Logging
 public import ServiceLifecycle
+public import Store
 
 /// The three worker kinds; each process runs one or (embedded) all of them.
 public enum WorkerKind: String, Sendable, CaseIterable {
@@ -40,11 +41,41 @@ public enum WorkerServices {
             }
             var logger = runtime.logger
             logger[metadataKey: "worker"] = .string(kind.rawValue)
+            let store = runtime.store
+            let every = JobHeartbeat.interval(requeueAfterSeconds: runtime.config.requeueAfterSeconds)
             services.append(JobWorker(
                 driver: runtime.queue, queue: kind.queue, concurrency: runtime.config.workerConcurrency,
-                retry: runtime.retryPolicy, hooks: hooks, logger: logger, handler: handler))
+                retry: runtime.retryPolicy, hooks: hooks, logger: logger,
+                handler: { message in try await JobHeartbeat.touching(message.id, in: store, every: every) { try await handler(message) } }))
         }
         services.append(RequeueSweeper(runtime: runtime, queues: kinds.map(\.queue)))
         return services
+    }
+}
+
+/// Keeps a running job's row fresh: while its handler runs, the job's `updated_at` is touched every
+/// `interval`, so the requeue sweeper (which pushes again jobs idle for `REQUEUE_AFTER_SECONDS`) never
+/// re-delivers a job that is still in hand, however long it runs. A killed worker stops touching, and
+/// its job is pushed again once idle.
+public enum JobHeartbeat {
+    /// A third of the sweeper's idle limit: two touches may fail before the job looks idle.
+    public static func interval(requeueAfterSeconds: Double) -> Duration {
+        .milliseconds(Int64(max(0.05, requeueAfterSeconds / 3) * 1000))
+    }
+
+    public static func touching<T: Sendable>(
+        _ jobID: String, in store: any Store, every interval: Duration, _ body: @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    if Task.isCancelled { return }
+                    try? await store.touchJobs(ids: [jobID])
+                }
+            }
+            defer { group.cancelAll() }
+            return try await body()
+        }
     }
 }

@@ -1,0 +1,43 @@
+import Jobs
+import Pipeline
+import ServiceLifecycle
+import Store
+import Synchronization
+import Testing
+
+/// A job that runs longer than REQUEUE_AFTER_SECONDS is not pushed again by the requeue sweeper while it
+/// runs: the worker runner touches the job's row while the handler works (JobHeartbeat).
+@Suite("Job heartbeat", .serialized)
+struct JobHeartbeatTests {
+    @Test(arguments: Backend.allCases)
+    func longJobIsDeliveredOnce(_ backend: Backend) async throws {
+        // REQUEUE_AFTER_SECONDS = 1 (the fixture's): the sweeper looks every 0.33 s for jobs idle for 1 s.
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        let deliveries = Mutex(0)
+        let handlers: [String: @Sendable (JobMessage) async throws -> Void] = [
+            "slow": { _ in
+                deliveries.withLock { $0 += 1 }
+                try await Task.sleep(for: .seconds(4))
+            },
+        ]
+        let services = WorkerServices.make(runtime: fx.runtime, kinds: [.train], extraHandlers: handlers)
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: fx.runtime.logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            // Past the sweeper's start-up pass (which pushes every unfinished job at once).
+            try await Task.sleep(for: .seconds(2))
+            let job = NewJob(id: "slow-1", type: "slow", queue: QueueName.train.rawValue, payload: "{}")
+            try await fx.runtime.store.createJob(job)
+            await fx.runtime.push(job)
+            _ = try await eventually(timeout: .seconds(60), "the slow job to complete") { () -> Bool? in
+                try await fx.runtime.store.job(id: "slow-1")?.status == .completed ? true : nil
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        // Without the heartbeat the sweeper pushes the running job again after 1 s and the second consumer
+        // loop runs it concurrently.
+        #expect(deliveries.withLock { $0 } == 1)
+    }
+}
