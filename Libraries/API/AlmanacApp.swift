@@ -2,6 +2,7 @@ public import Hummingbird
 import Config
 import Logging
 import NIOPosix
+import Redis
 public import Pipeline
 public import ServiceLifecycle
 
@@ -9,6 +10,10 @@ public import ServiceLifecycle
 public enum AlmanacApp {
     /// The router with every route Almanac serves; the registry lists them for OpenAPI and 405s.
     public static func buildRouter(runtime: AlmanacRuntime, io: NIOThreadPool, registry: RouteRegistry = RouteRegistry()) -> Router<AlmanacContext> {
+        buildRouter(runtime: runtime, io: io, registry: registry, serving: ModelServing(runtime: runtime, redis: telemetryRedis(runtime)))
+    }
+
+    static func buildRouter(runtime: AlmanacRuntime, io: NIOThreadPool, registry: RouteRegistry, serving: ModelServing) -> Router<AlmanacContext> {
         let router = Router(context: AlmanacContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ErrorMiddleware(registry: registry))
@@ -17,6 +22,8 @@ public enum AlmanacApp {
         QueryRoutes(runtime: runtime).register(on: router, registry: registry)
         JobRoutes(runtime: runtime).register(on: router, registry: registry)
         ForecastRoutes(runtime: runtime).register(on: router, registry: registry)
+        AnomalyRoutes(runtime: runtime, serving: serving).register(on: router, registry: registry)
+        ScheduleRoutes(runtime: runtime, serving: serving, io: io).register(on: router, registry: registry)
         DashboardRoutes(runtime: runtime, io: io).register(on: router, registry: registry)
         return router
     }
@@ -25,14 +32,32 @@ public enum AlmanacApp {
     public static func buildApplication(runtime: AlmanacRuntime, services: [any Service] = []) throws -> some ApplicationProtocol {
         let io = NIOThreadPool(numberOfThreads: 2)
         io.start()
-        let router = buildRouter(runtime: runtime, io: io)
+        let redis = telemetryRedis(runtime)
+        let router = buildRouter(runtime: runtime, io: io, registry: RouteRegistry(), serving: ModelServing(runtime: runtime, redis: redis))
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "almanac"),
             services: services,
             logger: runtime.logger)
         app.addServices(ThreadPoolService(pool: io))
+        if let redis { app.addServices(RedisClientService(client: redis)) }
         return app
+    }
+
+    /// The Redis client of the latency telemetry (distributed mode); nil in the embedded default.
+    static func telemetryRedis(_ runtime: AlmanacRuntime) -> RedisClient? {
+        guard let url = runtime.config.redisURL, let configuration = try? RedisConfiguration(url: url) else { return nil }
+        return RedisClient(configuration: configuration, poolSize: 2, blockingConnections: 1)
+    }
+}
+
+/// Shuts a Redis client down with the service group.
+struct RedisClientService: Service {
+    let client: RedisClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await client.shutdown()
     }
 }
 

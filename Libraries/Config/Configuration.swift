@@ -39,6 +39,9 @@ public struct AlmanacConfiguration: Sendable, Equatable {
     public var retentionUploadDays: Int
     public var retentionForecastDays: Int
     public var retentionModelVersions: Int
+    /// Per-IP quotas of the work-schedule API (429 above them), per sliding hour.
+    public var sessionCreateQuotaPerHour: Int = 60
+    public var trainQuotaPerHour: Int = 30
 
     /// True when no external servers are configured: one process, SQLite, in-process queue.
     public var isEmbedded: Bool { databaseURL == nil && redisURL == nil }
@@ -109,7 +112,10 @@ extension AlmanacConfiguration {
             retentionForecastDays: try reader.int("RETENTION_FORECAST_DAYS", default: 365, range: 0...36500),
             retentionModelVersions: try reader.int("RETENTION_MODEL_VERSIONS", default: 20, range: 1...100_000)
         )
-        return config
+        var withQuotas = config
+        withQuotas.sessionCreateQuotaPerHour = try reader.int("SESSION_CREATE_QUOTA_PER_HOUR", default: 60, range: 1...1_000_000)
+        withQuotas.trainQuotaPerHour = try reader.int("TRAIN_QUOTA_PER_HOUR", default: 30, range: 1...1_000_000)
+        return withQuotas
     }
 
     /// Reads the process environment.

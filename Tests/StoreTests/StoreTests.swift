@@ -225,4 +225,22 @@ struct StoreTests {
         #expect(try await store.job(id: "j1")?.status == .completed)
         #expect(try await store.unfinishedJobs(idleFor: 0, limit: 10).isEmpty)
     }
+
+    @Test(arguments: Backend.allCases)
+    func forecastLeaseHasOneHolderAndLapses(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        #expect(try await store.acquireForecastLease(category: "C", owner: "a", ttlSeconds: 3600))
+        #expect(try await store.acquireForecastLease(category: "C", owner: "b", ttlSeconds: 3600) == false)
+        #expect(try await store.acquireForecastLease(category: "D", owner: "b", ttlSeconds: 3600))
+        // The holder renews; someone else's release leaves it in place.
+        #expect(try await store.acquireForecastLease(category: "C", owner: "a", ttlSeconds: 3600))
+        try await store.releaseForecastLease(category: "C", owner: "b")
+        #expect(try await store.acquireForecastLease(category: "C", owner: "b", ttlSeconds: 3600) == false)
+        try await store.releaseForecastLease(category: "C", owner: "a")
+        #expect(try await store.acquireForecastLease(category: "C", owner: "b", ttlSeconds: 3600))
+        // A lease whose holder stopped renewing (here: already expired) is taken over.
+        #expect(try await store.acquireForecastLease(category: "E", owner: "dead", ttlSeconds: -1))
+        #expect(try await store.acquireForecastLease(category: "E", owner: "c", ttlSeconds: 3600))
+        #expect(try await store.acquireForecastLease(category: "E", owner: "dead", ttlSeconds: 3600) == false)
+    }
 }

@@ -23,10 +23,12 @@ public struct RequeueSweeper: Service {
         await sweep(idleFor: 0)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await Task.sleep(for: interval)
+                // Woken by graceful shutdown too, so a worker stops within a second of SIGTERM, not an interval.
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return
             }
+            if Task.isShuttingDownGracefully { return }
             await sweep(idleFor: runtime.config.requeueAfterSeconds)
         }
     }

@@ -14,7 +14,12 @@ public enum EmbeddedSuite {
 /// Job handlers of the train queue, by job type. Each fit is a new immutable model version.
 public enum TrainHandlers {
     public static func make(runtime: AlmanacRuntime) -> [String: @Sendable (JobMessage) async throws -> Void] {
-        [:]
+        let anomaly = AnomalyFitHandler(runtime: runtime)
+        let schedule = ScheduleFitHandler(runtime: runtime)
+        return [
+            TrainJobType.anomalyFit: { try await anomaly.handle($0) },
+            TrainJobType.scheduleFit: { try await schedule.handle($0) },
+        ]
     }
 }
 
