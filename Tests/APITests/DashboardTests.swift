@@ -87,6 +87,29 @@ struct DashboardTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func anomalyAndSchedulePanelsCountWhatTheModelStoreHolds(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            let before = Self.page(try await client.get("/"))
+            #expect(before.contains("id=\"panel-anomaly\""))
+            #expect(before.contains("No baselines yet"))
+            #expect(before.contains("<form action=\"/plot\" method=\"get\""))
+            #expect(before.contains("0 active sessions."))
+            let models = try #require(fx.runtime.store as? any ModelStore)
+            for subject in ["s1", "s2"] {
+                _ = try await models.insertModelVersion(NewModelVersion(
+                    kind: .anomaly, subject: subject, params: "{}", metrics: "{}", trainingSummary: "{}",
+                    trainingData: nil, model: "{}", jobID: nil))
+            }
+            _ = try await models.createScheduleSession(id: "sess-1", clientIP: "127.0.0.1", ttlSeconds: 3600)
+            let after = Self.page(try await client.get("/"))
+            #expect(after.contains("<p>2 series with a baseline."))
+            #expect(after.contains("1 active session."))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func healthPanelCountsQueuesLiveWorkersAndFailedJobs(_ backend: Backend) async throws {
         let fx = try await APIFixture.make(backend)
         defer { Task { await fx.close() } }

@@ -156,10 +156,10 @@ struct ProductsPanel: DashboardPanel {
         }
         guard !byProduct.isEmpty else { return nil }
         let body = byProduct.sorted { $0.value.total > $1.value.total }.prefix(100).map { id, p -> HTML in
-            "<tr><td class=\"name\">\(id)</td><td class=\"num\">\(p.days)\(p.imputed > 0 ? " (\(p.imputed) imputed)" : "")</td><td class=\"num\">\(String(format: "%.0f", p.total))</td><td class=\"date\">\(p.last)</td></tr>"
+            "<tr><td class=\"name\" data-label=\"Product\">\(id)</td><td class=\"num\" data-label=\"Days\">\(p.days)\(p.imputed > 0 ? " (\(p.imputed) imputed)" : "")</td><td class=\"num\" data-label=\"Total sales\">\(String(format: "%.0f", p.total))</td><td class=\"date\" data-label=\"Latest day\">\(p.last)</td></tr>"
         }
         return """
-            <div class="table-wrap"><table id="products-table">
+            <div class="table-wrap"><table id="products-table" class="stack">
             <caption class="muted" style="text-align:left">Up to 100 products, largest total first.</caption>
             <thead><tr><th scope="col">Product</th><th scope="col" class="num">Days</th><th scope="col" class="num">Total sales</th><th scope="col">Latest day</th></tr></thead>
             <tbody>\(body)</tbody></table></div>

@@ -1,10 +1,8 @@
-/// The panels each dashboard page shows, in order. A feature adds its panel here:
-/// - anomaly baselines (seed 004's plot: training data, baseline, thresholds, flagged points, by version)
-///   and work-schedule predictions (predicted start/end around a date, NA days, seed 000) read the model
-///   versions and schedule sessions the train-worker writes. The store has no such tables yet
-///   (migration 004 is theirs), so those panels are not in the lists; they plug in as `DashboardPanel`s
-///   drawing with `TimeChart` (its `.baseline`, `.threshold` and `.flagged` series kinds are for them).
+/// The panels each dashboard page shows, in order; a feature adds its panel here. The anomaly and schedule
+/// panels read the model store (migration 004) and link to seed 004's `/plot`; drawing a baseline or a
+/// schedule prediction in the dashboard itself would be a further panel using `TimeChart` (its
+/// `.baseline`, `.threshold` and `.flagged` series kinds are for that).
 enum DashboardPanels {
-    static let home: [any DashboardPanel] = [UploadPanel(), UploadsPanel(), CategoriesPanel(), HealthPanel()]
+    static let home: [any DashboardPanel] = [UploadPanel(), UploadsPanel(), CategoriesPanel(), AnomalyPanel(), SchedulePanel(), HealthPanel()]
     static let category: [any DashboardPanel] = [ForecastChartPanel(), AccuracyPanel(), ProductsPanel()]
 }

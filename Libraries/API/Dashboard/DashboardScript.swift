@@ -45,8 +45,21 @@ enum DashboardScript {
               target.append(el("p", {}, ["Forecasts by category (they appear once the models are fitted):"]), ul);
             } catch (e) { /* the links are on the home page too */ }
           }
+          // The uploads table, categories and health follow the batch: the server renders them again and the
+          // page swaps in its own panels (parsed as a document, the same markup a reload would bring).
+          async function refreshPanels() {
+            try {
+              const r = await fetch("/", { cache: "no-store" });
+              if (!r.ok) return;
+              const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+              for (const id of ["panel-uploads", "panel-categories", "panel-health"]) {
+                const fresh = doc.getElementById(id), old = document.getElementById(id);
+                if (fresh && old) old.replaceWith(document.importNode(fresh, true));
+              }
+            } catch (e) { /* the next change tries again */ }
+          }
           function watch(target, batch, duplicate) {
-            let stopped = false;
+            let stopped = false, last = null;
             async function tick() {
               if (stopped) return;
               try {
@@ -54,6 +67,7 @@ enum DashboardScript {
                 if (r.ok) {
                   const u = await r.json();
                   target.replaceChildren(renderBatch(u, duplicate));
+                  if (u.status !== last) { last = u.status; refreshPanels(); }
                   if (FINAL.includes(u.status)) {
                     stopped = true;
                     if (u.status === "completed") showCategories(target);

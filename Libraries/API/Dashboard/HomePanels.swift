@@ -44,15 +44,17 @@ struct UploadsPanel: DashboardPanel {
         var rows: [HTML] = []
         for u in uploads {
             rows.append("""
-                <tr><td class="name"><a href="\(BatchView.link(u.batchNum))">\(u.batchNum)</a></td><td class="name">\(u.originalFilename)</td>\
-                <td>\(Self.time(u.uploadedAt))</td><td>\(Page.statusBadge(u.status.rawValue))</td>\
-                <td class="num">\(u.numTotalRows)</td><td class="num">\(u.numInsertedRows)</td><td class="num">\(u.numUpdatedRows)</td>\
-                <td class="num">\(u.numUnchangedRows)</td><td class="num">\(u.numImputedRows)</td><td class="num">\(u.numRejectedRows)</td></tr>
+                <tr><td class="name" data-label="Batch"><a href="\(BatchView.link(u.batchNum))">\(u.batchNum)</a></td>\
+                <td class="name" data-label="File">\(u.originalFilename)</td><td data-label="Uploaded (UTC)">\(Self.time(u.uploadedAt))</td>\
+                <td data-label="Status">\(Page.statusBadge(u.status.rawValue))</td><td class="num" data-label="Rows">\(u.numTotalRows)</td>\
+                <td class="num" data-label="Inserted">\(u.numInsertedRows)</td><td class="num" data-label="Updated">\(u.numUpdatedRows)</td>\
+                <td class="num" data-label="Unchanged">\(u.numUnchangedRows)</td><td class="num" data-label="Imputed">\(u.numImputedRows)</td>\
+                <td class="num" data-label="Rejected">\(u.numRejectedRows)</td></tr>
 
                 """)
         }
         return """
-            <div class="table-wrap"><table id="uploads-table">
+            <div class="table-wrap"><table id="uploads-table" class="stack">
             <caption class="muted" style="text-align:left">The 50 most recent uploads, newest first.</caption>
             <thead><tr><th scope="col">Batch</th><th scope="col">File</th><th scope="col">Uploaded (UTC)</th><th scope="col">Status</th>\
             <th scope="col" class="num">Rows</th><th scope="col" class="num">Inserted</th><th scope="col" class="num">Updated</th>\

@@ -83,7 +83,13 @@ enum Page {
         .legend { list-style: none; padding: 0; margin: .6rem 0 0; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; font-size: .92rem; }
         .swatch { display: inline-block; margin-right: .35rem; vertical-align: middle; }
         td.date { white-space: nowrap; }
-        .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: .8rem; }
+        .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: .8rem; }
+        @media (max-width: 600px) {
+          table.stack thead { position: absolute; left: -9999px; }
+          table.stack tr { display: block; border: 1px solid var(--line); border-radius: 6px; margin-bottom: .6rem; padding: .2rem .5rem; }
+          table.stack td { display: flex; justify-content: space-between; gap: 1rem; border: 0; padding: .2rem 0; text-align: right; min-width: 0; }
+          table.stack td::before { content: attr(data-label); font-weight: 600; text-align: left; flex: none; }
+        }
         .card { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; }
         .card h3 { margin: 0 0 .4rem; font-size: 1rem; }
         .card dl { display: grid; grid-template-columns: auto auto; margin: 0; gap: .1rem .8rem; }

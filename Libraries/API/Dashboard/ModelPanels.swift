@@ -1,0 +1,38 @@
+import Pipeline
+import Store
+
+/// Anomaly baselines (seed 004): how many series have one, and a form that opens a version's plot
+/// (`GET /plot`: training data, baseline, thresholds). Hidden when the store keeps no model versions.
+struct AnomalyPanel: DashboardPanel {
+    let id = "anomaly"
+    let title = "Anomaly baselines"
+
+    func render(_ context: PanelContext) async throws -> HTML? {
+        guard let models = context.runtime.store as? any ModelStore else { return nil }
+        let series = try await models.modelSubjectCount(kind: .anomaly)
+        let count: HTML = series == 0
+            ? "<p class=\"muted\">No baselines yet: train one with <code>POST /fit/{series_id}</code>.</p>"
+            : "<p>\(series) series with a baseline. Open a series' plot (latest version unless one is given):</p>"
+        return """
+            \(count)
+            <form action="/plot" method="get" class="form-row" aria-label="Open an anomaly plot">
+            <label>Series id <input name="series_id" required maxlength="100" pattern="[A-Za-z0-9_.:\\-]+"></label>
+            <label>Version <input name="version" size="5" placeholder="latest" pattern="[vV]?[0-9]+"></label>
+            <button type="submit">Show plot</button>
+            </form>
+            """
+    }
+}
+
+/// Work-schedule sessions (seed 000): their data is private to each session (`X-Session-ID`), so the
+/// dashboard shows how many are active and not their contents.
+struct SchedulePanel: DashboardPanel {
+    let id = "schedule"
+    let title = "Work-schedule sessions"
+
+    func render(_ context: PanelContext) async throws -> HTML? {
+        guard let models = context.runtime.store as? any ModelStore else { return nil }
+        let sessions = try await models.scheduleSessionCount()
+        return "<p>\(sessions) active session\(sessions == 1 ? "" : "s"). Each session's schedules and predictions are private to it (<code>X-Session-ID</code>).</p>"
+    }
+}
