@@ -104,9 +104,12 @@ struct ForecastRoutes {
             for model in chosen {
                 group.addTask {
                     do {
-                        let (fitted, f, exogNote) = try Self.fitAndForecast(
-                            model, history: history, firstDay: firstDay, stepDays: stepDays, period: usablePeriod,
-                            horizon: horizon, levels: levels, exog: exog)
+                        // Off the cooperative pool: a fit there would hold back every other request.
+                        let (fitted, f, exogNote) = try await Compute.runThrowing {
+                            try Self.fitAndForecast(
+                                model, history: history, firstDay: firstDay, stepDays: stepDays, period: usablePeriod,
+                                horizon: horizon, levels: levels, exog: exog)
+                        }
                         var lower: [String: [Double]] = [:], upper: [String: [Double]] = [:]
                         for interval in f.intervals {
                             let key = interval.level == interval.level.rounded() ? String(Int(interval.level)) : String(interval.level)

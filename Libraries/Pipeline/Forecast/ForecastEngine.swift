@@ -51,7 +51,7 @@ public enum ForecastEngine {
     public static func run(values: [Double], startDay: Int32, models: [ModelType] = ModelType.allCases, options: Options) async -> [ModelRun] {
         await withTaskGroup(of: ModelRun.self) { group in
             for model in models {
-                group.addTask { runOne(model, values: values, startDay: startDay, options: options) }
+                group.addTask { await Compute.run { runOne(model, values: values, startDay: startDay, options: options) } }
             }
             var runs: [ModelRun] = []
             for await run in group { runs.append(run) }

@@ -36,7 +36,10 @@ public struct ScheduleFitHandler: Sendable {
             reliability: .init(minWeekdayRate: payload.minWeekdayRate, maxSpreadMinutes: payload.maxSpreadMinutes))
         try await runtime.store.jobProgress(id: message.id, progress: 0.1)
         let model: ScheduleModel
-        do { model = try ScheduleModel.fit(records: records, parameters: parameters) } catch let error as ModelError {
+        do {
+            let fitting = records
+            model = try await Compute.runThrowing { try ScheduleModel.fit(records: fitting, parameters: parameters) }
+        } catch let error as ModelError {
             throw JobFailure.permanent(error.message)
         }
         let dates = records.map(\.date)
