@@ -4,7 +4,7 @@
 #   install-deps.sh test  -> plus redis-server and postgresql for the throwaway test servers
 set -euo pipefail
 packages=(libhiredis-dev libpq-dev libsqlite3-dev)
-if [ "${1:-run}" = "test" ]; then packages+=(redis-server postgresql postgresql-contrib python3 python3-yaml curl); fi
+if [ "${1:-run}" = "test" ]; then packages+=(redis-server postgresql postgresql-contrib python3 python3-yaml python3-venv curl); fi
 if [ "${1:-run}" = "browser" ]; then packages=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do
