@@ -2,29 +2,41 @@ public import Hummingbird
 import Config
 import Logging
 import NIOPosix
+import Observability
 public import Pipeline
 public import ServiceLifecycle
 
 /// Builds the HTTP application: every route collection, the middleware, and (embedded mode) the in-process workers.
 public enum AlmanacApp {
     /// The router with every route Almanac serves; the registry lists them for OpenAPI and 405s.
-    public static func buildRouter(runtime: AlmanacRuntime, io: NIOThreadPool, registry: RouteRegistry = RouteRegistry()) -> Router<AlmanacContext> {
+    public static func buildRouter(
+        runtime: AlmanacRuntime, io: NIOThreadPool, registry: RouteRegistry = RouteRegistry(), access: AccessPolicy? = nil
+    ) -> Router<AlmanacContext> {
         let router = Router(context: AlmanacContext.self)
+        router.add(middleware: HTTPMetricsMiddleware<AlmanacContext>())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ErrorMiddleware(registry: registry))
+        router.add(middleware: CORSOriginsMiddleware(origins: runtime.config.corsOrigins))
+        router.add(middleware: SizeLimitMiddleware(maxHeaderBytes: 16 * 1024, maxUploadBytes: runtime.config.maxUploadBytes))
+        router.add(middleware: AuthMiddleware(policy: access ?? AccessPolicy.make(config: runtime.config, logger: runtime.logger)))
+        if runtime.config.rateLimitPerMinute > 0 {
+            router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: runtime.config.rateLimitPerMinute)))
+        }
         HealthRoutes(runtime: runtime).register(on: router, registry: registry)
         UploadRoutes(runtime: runtime, io: io).register(on: router, registry: registry)
         QueryRoutes(runtime: runtime).register(on: router, registry: registry)
         JobRoutes(runtime: runtime).register(on: router, registry: registry)
         ForecastRoutes(runtime: runtime).register(on: router, registry: registry)
+        OpsRoutes(runtime: runtime).register(on: router, registry: registry)
+        OpenAPIRoutes(registry: registry).register(on: router)
         return router
     }
 
     /// The application `upload-api` runs. In embedded mode, `services` holds the in-process workers.
-    public static func buildApplication(runtime: AlmanacRuntime, services: [any Service] = []) throws -> some ApplicationProtocol {
+    public static func buildApplication(runtime: AlmanacRuntime, services: [any Service] = [], access: AccessPolicy? = nil) throws -> some ApplicationProtocol {
         let io = NIOThreadPool(numberOfThreads: 2)
         io.start()
-        let router = buildRouter(runtime: runtime, io: io)
+        let router = buildRouter(runtime: runtime, io: io, access: access)
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "almanac"),
