@@ -153,6 +153,7 @@ struct OpsAPITests {
             let rss = try #require(r.object["resident_memory_bytes"] as? Int)
             #expect(rss > 1_000_000)
             #expect(r.object["mode"] as? String == backend.rawValue)
+            #expect((r.object["uptime_seconds"] as? Double ?? 0) > 0)
             #expect(r.object["failed_jobs"] as? Int == 1)
             let queues = try #require(r.object["queues"] as? [[String: Any]])
             #expect(queues.map { $0["queue"] as? String } == ["etl_queue", "forecast_queue", "train_queue"])

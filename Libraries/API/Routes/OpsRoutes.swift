@@ -41,6 +41,7 @@ struct OpsRoutes {
     static let started = Date()
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
+        _ = Self.started  // uptime counts from when the routes are built, not from the first request
         registry.add(router, .get, "/health/system", summary: "Process memory, queue depths and job counts") { _, _ in
             var queues: [QueueReport] = []
             for queue in Self.queues {
@@ -51,7 +52,7 @@ struct OpsRoutes {
             let report = SystemReport(
                 status: "ok", mode: runtime.config.isEmbedded ? "embedded" : "distributed",
                 pid: ProcessInfo.processInfo.processIdentifier,
-                uptimeSeconds: (Date().timeIntervalSince(Self.started) * 1000).rounded() / 1000,
+                uptimeSeconds: max(0, (Date().timeIntervalSince(Self.started) * 1000).rounded() / 1000),
                 residentMemoryBytes: ProcessMemory.residentBytes(),
                 queues: queues, jobs: counts, failedJobs: counts[JobStatus.failed.rawValue] ?? 0)
             return try JSONResponse.make(report)
