@@ -152,8 +152,10 @@ struct SizeLimitMiddleware: RouterMiddleware {
         if headerBytes > maxHeaderBytes {
             throw APIError(.requestHeaderFieldsTooLarge, "request headers are \(headerBytes) bytes; the limit is \(maxHeaderBytes)")
         }
-        // Uploads: the file may be MAX_UPLOAD_BYTES plus the multipart envelope; the route checks the file itself.
-        let limit = request.uri.path == "/upload" ? maxUploadBytes + 64 * 1024 : context.maxUploadSize
+        // Uploads (any multipart body: /upload and the other upload forms): the file may be MAX_UPLOAD_BYTES plus
+        // the multipart envelope; the route checks the file itself. Everything else has the JSON limit.
+        let multipart = request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") ?? false
+        let limit = multipart ? maxUploadBytes + 64 * 1024 : context.maxUploadSize
         if let raw = request.headers[.contentLength] {
             guard let length = Int(raw), length >= 0 else { throw APIError.badRequest("Content-Length is not a number") }
             if length > limit {
