@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries, each wrapped once.
@@ -59,6 +61,7 @@ let package = Package(
             dependencies: [
                 "Redis",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Libraries/Jobs", swiftSettings: strict),
@@ -69,13 +72,26 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Libraries/Pipeline", swiftSettings: strict),
+        // Prometheus metrics (swift-metrics backend), the HTTP metrics middleware and the workers' /metrics server.
+        .target(
+            name: "Observability",
+            dependencies: [
+                "Pipeline", "Jobs", "Config",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Libraries/Observability", swiftSettings: strict),
         .target(
             name: "API",
             dependencies: [
-                "Pipeline", "Store", "Jobs", "Models", "Config", "Redis",
+                "Pipeline", "Store", "Jobs", "Models", "Config", "Redis", "Observability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -92,15 +108,15 @@ let package = Package(
             path: "Services/UploadAPI", swiftSettings: strict),
         .executableTarget(
             name: "ETLWorker",
-            dependencies: ["Pipeline", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Pipeline", "Config", "Observability", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/ETLWorker", swiftSettings: strict),
         .executableTarget(
             name: "ForecastWorker",
-            dependencies: ["Pipeline", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Pipeline", "Config", "Observability", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/ForecastWorker", swiftSettings: strict),
         .executableTarget(
             name: "TrainWorker",
-            dependencies: ["Pipeline", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Pipeline", "Config", "Observability", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/TrainWorker", swiftSettings: strict),
         .executableTarget(
             name: "QueueProbe",
@@ -119,7 +135,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests", swiftSettings: strict),
         .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], path: "Tests/StoreTests", swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "TestSupport"], path: "Tests/StoreTests", swiftSettings: strict),
         .testTarget(
             name: "JobsTests",
             dependencies: [
@@ -131,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Pipeline", "Store", "Jobs", "Redis", "Config", "TestSupport",
+                "API", "Pipeline", "Store", "Jobs", "Redis", "Config", "TestSupport", "Observability", "Models",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,20 +3,35 @@ import Config
 import Logging
 import NIOPosix
 import Redis
+import Observability
 public import Pipeline
 public import ServiceLifecycle
 
 /// Builds the HTTP application: every route collection, the middleware, and (embedded mode) the in-process workers.
 public enum AlmanacApp {
     /// The router with every route Almanac serves; the registry lists them for OpenAPI and 405s.
-    public static func buildRouter(runtime: AlmanacRuntime, io: NIOThreadPool, registry: RouteRegistry = RouteRegistry()) -> Router<AlmanacContext> {
-        buildRouter(runtime: runtime, io: io, registry: registry, serving: ModelServing(runtime: runtime, redis: telemetryRedis(runtime)))
+    public static func buildRouter(
+        runtime: AlmanacRuntime, io: NIOThreadPool, registry: RouteRegistry = RouteRegistry(), access: AccessPolicy? = nil
+    ) -> Router<AlmanacContext> {
+        buildRouter(runtime: runtime, io: io, registry: registry, redis: telemetryRedis(runtime), access: access)
     }
 
-    static func buildRouter(runtime: AlmanacRuntime, io: NIOThreadPool, registry: RouteRegistry, serving: ModelServing) -> Router<AlmanacContext> {
+    static func buildRouter(
+        runtime: AlmanacRuntime, io: NIOThreadPool, registry: RouteRegistry, redis: RedisClient?, access: AccessPolicy?
+    ) -> Router<AlmanacContext> {
+        // One policy, so the API-key check and seed 000's admin routes share one (possibly ephemeral) admin token.
+        let policy = access ?? AccessPolicy.make(config: runtime.config, logger: runtime.logger)
+        let serving = ModelServing(runtime: runtime, redis: redis, policy: policy)
         let router = Router(context: AlmanacContext.self)
+        router.add(middleware: HTTPMetricsMiddleware<AlmanacContext>())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ErrorMiddleware(registry: registry))
+        router.add(middleware: CORSOriginsMiddleware(origins: runtime.config.corsOrigins))
+        router.add(middleware: SizeLimitMiddleware(maxHeaderBytes: 16 * 1024, maxUploadBytes: runtime.config.maxUploadBytes))
+        router.add(middleware: AuthMiddleware(policy: policy))
+        if runtime.config.rateLimitPerMinute > 0 {
+            router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: runtime.config.rateLimitPerMinute)))
+        }
         HealthRoutes(runtime: runtime).register(on: router, registry: registry)
         UploadRoutes(runtime: runtime, io: io).register(on: router, registry: registry)
         QueryRoutes(runtime: runtime).register(on: router, registry: registry)
@@ -25,15 +40,17 @@ public enum AlmanacApp {
         AnomalyRoutes(runtime: runtime, serving: serving).register(on: router, registry: registry)
         ScheduleRoutes(runtime: runtime, serving: serving, io: io).register(on: router, registry: registry)
         DashboardRoutes(runtime: runtime, io: io).register(on: router, registry: registry)
+        OpsRoutes(runtime: runtime).register(on: router, registry: registry)
+        OpenAPIRoutes(registry: registry).register(on: router)
         return router
     }
 
     /// The application `upload-api` runs. In embedded mode, `services` holds the in-process workers.
-    public static func buildApplication(runtime: AlmanacRuntime, services: [any Service] = []) throws -> some ApplicationProtocol {
+    public static func buildApplication(runtime: AlmanacRuntime, services: [any Service] = [], access: AccessPolicy? = nil) throws -> some ApplicationProtocol {
         let io = NIOThreadPool(numberOfThreads: 2)
         io.start()
         let redis = telemetryRedis(runtime)
-        let router = buildRouter(runtime: runtime, io: io, registry: RouteRegistry(), serving: ModelServing(runtime: runtime, redis: redis))
+        let router = buildRouter(runtime: runtime, io: io, registry: RouteRegistry(), redis: redis, access: access)
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "almanac"),

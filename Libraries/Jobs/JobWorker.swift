@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 public import Logging
+import Metrics
 public import ServiceLifecycle
 import Synchronization
 
@@ -184,6 +185,7 @@ public struct JobWorker: Service {
         let start = clock.now
         let outcome = await runHandler(message, signal: signal)
         let elapsed = clock.now - start
+        recordMetrics(message, outcome: outcome, elapsed: elapsed)
         logger[metadataKey: "job.duration_ms"] = "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"
 
         switch outcome {
@@ -373,5 +375,26 @@ final class ShutdownSignal: Sendable {
         } onCancel: {
             state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
+    }
+}
+
+extension JobWorker {
+    /// `almanac_jobs_total` and `almanac_job_duration_seconds` by queue, job type and outcome
+    /// (succeeded, failed, retry, dead_lettered, requeued).
+    private func recordMetrics(_ message: JobMessage, outcome: Outcome, elapsed: Duration) {
+        let label: String
+        switch outcome {
+        case .succeeded: label = "succeeded"
+        case .abandoned: label = "requeued"
+        case .failed(let error):
+            if let failure = error as? JobFailure, failure.isPermanent {
+                label = "failed"
+            } else {
+                label = retry.allowsRetry(afterAttempt: message.attempt) ? "retry" : "dead_lettered"
+            }
+        }
+        let dimensions = [("queue", queue.rawValue), ("type", message.type), ("outcome", label)]
+        Counter(label: "almanac_jobs_total", dimensions: dimensions).increment()
+        Metrics.Timer(label: "almanac_job_duration_seconds", dimensions: dimensions).record(duration: elapsed)
     }
 }

@@ -59,6 +59,14 @@ public protocol Store: Sendable {
     func unfinishedJobs(idleFor seconds: Double, limit: Int) async throws -> [JobRecord]
     func touchJobs(ids: [String]) async throws
     func jobCounts() async throws -> [String: Int]
+
+    // Retention (issue 7): forecasts for days before `day` (YYYY-MM-DD); counts only with `dryRun`.
+    func deleteForecasts(before day: String, dryRun: Bool) async throws -> Int
+    // Model parameter sets (issue 7, migration 005): at most one active per model type.
+    func createModelParams(modelType: String, name: String, parameters: String) async throws -> ModelParamsRecord
+    func modelParams(modelType: String?) async throws -> [ModelParamsRecord]
+    /// Makes `id` the active set of its model type (deactivating the previous one); nil for an unknown id.
+    func activateModelParams(id: Int) async throws -> ModelParamsRecord?
 }
 
 public enum StoreDialect: String, Sendable {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Logging
+import Observability
 import Pipeline
 import ServiceLifecycle
 
@@ -22,6 +23,8 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         AlmanacLogging.bootstrap(level: config.logLevel, format: config.logFormat, service: "forecast-worker")
         let logger = Logger(label: "almanac.forecast-worker")
-        try await WorkerMain.run(kind: .forecast, config: config, logger: logger)
+        try await WorkerMain.run(kind: .forecast, config: config, logger: logger) { runtime in
+            MetricsServer.services(config: config, queue: runtime.queue, logger: logger)
+        }
     }
 }

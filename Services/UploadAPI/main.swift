@@ -32,10 +32,8 @@ struct UploadAPICommand: AsyncParsableCommand {
             AlmanacLogging.exitWithConfigurationError(ConfigurationError(variable: "UPLOAD_DIR", problem: "cannot be created: \(error)"), service: "upload-api")
         }
         let runtime = try await AlmanacRuntime.open(config: config, logger: logger)
-        if !config.apiKeysConfigured && config.host != "127.0.0.1" && config.host != "localhost" && config.host != "::1" {
-            logger.warning("no API_KEYS configured: listening on \(config.host) without authentication")
-        }
-        let services = config.isEmbedded ? EmbeddedSuite.services(runtime: runtime) : []
+        var services = config.isEmbedded ? EmbeddedSuite.services(runtime: runtime) : []
+        services.append(RetentionService(runtime: runtime))
         logger.info("starting", metadata: [
             "mode": "\(config.isEmbedded ? "embedded (SQLite, in-process queue and workers)" : "distributed")",
             "address": "\(config.host):\(config.port)",

@@ -27,7 +27,7 @@ struct APIFixture: Sendable {
 
     static func make(_ backend: Backend, env extra: [String: String] = [:]) async throws -> APIFixture {
         let directory = try TestEnvironment.temporaryDirectory("api")
-        var env = ["DATA_DIR": directory, "RETRY_BASE_DELAY_SECONDS": "0.05", "REQUEUE_AFTER_SECONDS": "1"]
+        var env = ["DATA_DIR": directory, "RETRY_BASE_DELAY_SECONDS": "0.05", "REQUEUE_AFTER_SECONDS": "1", "RATE_LIMIT_PER_MINUTE": "0"]
         var logger = Logger(label: "api-test")
         logger.logLevel = .warning
         let store: any Store

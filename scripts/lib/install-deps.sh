@@ -6,7 +6,7 @@
 set -euo pipefail
 packages=(libhiredis-dev libpq-dev libsqlite3-dev)
 # test also installs chromium: scripts/e2e/browser.sh drives the dashboard in it.
-if [ "${1:-run}" = "test" ]; then packages+=(redis-server postgresql postgresql-contrib python3 curl jq chromium fonts-dejavu-core); fi
+if [ "${1:-run}" = "test" ]; then packages+=(redis-server postgresql postgresql-contrib python3 python3-yaml python3-venv curl jq chromium fonts-dejavu-core); fi
 if [ "${1:-run}" = "browser" ]; then packages=(chromium fonts-dejavu-core); fi
 missing=()
 for p in "${packages[@]}"; do

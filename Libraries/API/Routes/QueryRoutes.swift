@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Jobs
 import Pipeline
@@ -75,13 +76,33 @@ struct JobRoutes {
                 type: try q.string("type", maxLength: 32), status: status,
                 limit: try q.int("limit", default: 100, range: 1...10_000),
                 offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)))
-            return try JSONResponse.make(jobs)
+            return try JSONResponse.raw(jobs.map(Self.view))
         }
         registry.add(router, .get, "/jobs/{id}", summary: "One job") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let job = try await runtime.store.job(id: id) else { throw APIError.notFound("unknown job id \"\(id.prefix(100))\"") }
-            return try JSONResponse.make(job)
+            return try JSONResponse.raw(Self.view(job))
         }
+    }
+}
+
+extension JobRoutes {
+    /// Seed 002's job shape: `job_id` (and `id`), payload and result as JSON objects when they hold JSON.
+    static func view(_ job: JobRecord) -> [String: Any] {
+        func json(_ text: String?) -> Any {
+            guard let text else { return NSNull() }
+            return (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+        }
+        func orNull(_ value: String?) -> Any {
+            guard let value else { return NSNull() }
+            return value
+        }
+        return [
+            "job_id": job.id, "id": job.id, "type": job.type, "queue": job.queue, "status": job.status.rawValue,
+            "progress": job.progress, "attempts": job.attempts, "payload": json(job.payload), "result": json(job.result),
+            "error": orNull(job.error), "request_id": orNull(job.requestID), "created_at": job.createdAt,
+            "updated_at": job.updatedAt, "started_at": orNull(job.startedAt), "finished_at": orNull(job.finishedAt),
+        ]
     }
 }
 

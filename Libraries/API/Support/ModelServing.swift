@@ -16,12 +16,12 @@ final class ModelServing: Sendable {
     let telemetry: LatencyTelemetry
     let admin: AdminTokenCheck
 
-    init(runtime: AlmanacRuntime, redis: RedisClient?) {
+    init(runtime: AlmanacRuntime, redis: RedisClient?, policy: AccessPolicy) {
         self.runtime = runtime
         anomalyCache = ModelCache(capacity: runtime.config.maxModelsInCache)
         scheduleCache = ModelCache(capacity: runtime.config.maxModelsInCache)
         telemetry = LatencyTelemetry(limit: runtime.config.latencyHistoryLimit, redis: redis, logger: runtime.logger)
-        admin = AdminTokenCheck(configured: runtime.config.adminToken, logger: runtime.logger)
+        admin = AdminTokenCheck(policy: policy)
     }
 
     var models: any ModelStore {

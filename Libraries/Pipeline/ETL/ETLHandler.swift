@@ -2,6 +2,7 @@ import Foundation
 import Config
 public import Jobs
 import Logging
+import Metrics
 import Store
 
 /// The ETL job a accepted upload queues.
@@ -61,6 +62,9 @@ public struct ETLHandler: Sendable {
                 await runtime.push(job)
             }
             CrashPoint.afterCommit.hit()
+            for (kind, rows) in [("inserted", counters.inserted), ("updated", counters.updated), ("unchanged", counters.unchanged)] {
+                Counter(label: "almanac_rows_ingested_total", dimensions: [("kind", kind)]).increment(by: rows)
+            }
             let result = (try? String(decoding: JSONEncoder().encode(counters), as: UTF8.self)) ?? "{}"
             try await store.jobFinished(id: message.id, status: .completed, result: result, error: nil)
             logger.info("batch completed", metadata: [

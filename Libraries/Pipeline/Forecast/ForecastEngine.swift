@@ -1,5 +1,6 @@
 public import Models
 public import Store
+import Metrics
 
 /// Fits Almanac's three forecasting families on one daily series, and backtests them.
 public enum ForecastEngine {
@@ -8,6 +9,11 @@ public enum ForecastEngine {
         public var period: Int
         public var levels: [Double]
         public var backtestWindows: Int
+        /// The active parameter sets (`PUT /model-params/{id}/activate`): Prophet's options, and a season
+        /// length per model type that overrides `period`. `parametersTag` names the sets, for the fingerprint.
+        public var prophet: ProphetOptions = .default
+        public var periods: [ModelType: Int] = [:]
+        public var parametersTag: String = ""
 
         public init(horizon: Int = 30, period: Int = 7, levels: [Double] = [80, 95], backtestWindows: Int = 3) {
             self.horizon = horizon
@@ -15,6 +21,8 @@ public enum ForecastEngine {
             self.levels = levels
             self.backtestWindows = backtestWindows
         }
+
+        public func period(for model: ModelType) -> Int { periods[model] ?? period }
     }
 
     /// One model's outcome: a forecast, or the error that stopped it.
@@ -35,7 +43,9 @@ public enum ForecastEngine {
     }
 
     /// Fits one model family on `values` (one value per day starting at `startDay`).
-    public static func fit(_ model: ModelType, values: [Double], startDay: Int32, period: Int) throws -> any FittedForecaster {
+    public static func fit(
+        _ model: ModelType, values: [Double], startDay: Int32, period: Int, prophet: ProphetOptions = .default
+    ) throws -> any FittedForecaster {
         switch model {
         case .holtWinters:
             return try HoltWinters.fitAuto(values, period: period)
@@ -43,7 +53,7 @@ public enum ForecastEngine {
             return try SARIMAX.fitAuto(values, period: period)
         case .prophet:
             let days = (0..<values.count).map { Double(startDay) + Double($0) }
-            return try Prophet.fit(days: days, values: values)
+            return try Prophet.fit(days: days, values: values, options: prophet)
         }
     }
 
@@ -61,8 +71,13 @@ public enum ForecastEngine {
 
     static func runOne(_ model: ModelType, values: [Double], startDay: Int32, options: Options) -> ModelRun {
         var run = ModelRun(model: model)
+        let started = ContinuousClock.now
+        defer {
+            Metrics.Timer(label: "almanac_model_fit_seconds", dimensions: [("model", model.rawValue), ("outcome", run.error == nil ? "ok" : "error")])
+                .record(duration: ContinuousClock.now - started)
+        }
         do {
-            let fitted = try fit(model, values: values, startDay: startDay, period: options.period)
+            let fitted = try fit(model, values: values, startDay: startDay, period: options.period(for: model), prophet: options.prophet)
             run.summary = fitted.summary
             run.forecast = fitted.forecast(horizon: options.horizon, levels: options.levels)
             if let f = run.forecast, f.mean.contains(where: { !$0.isFinite }) {
@@ -88,7 +103,7 @@ public enum ForecastEngine {
             let cut = n - (windows - w) * h
             let train = Array(values[0..<cut])
             let test = Array(values[cut..<(cut + h)])
-            guard let fitted = try? fit(model, values: train, startDay: startDay, period: options.period) else { continue }
+            guard let fitted = try? fit(model, values: train, startDay: startDay, period: options.period(for: model), prophet: options.prophet) else { continue }
             let f = fitted.forecast(horizon: h, levels: [80, 95])
             guard f.mean.allSatisfy(\.isFinite) else { continue }
             smapes.append(AccuracyMetrics.smape(actual: test, forecast: f.mean))

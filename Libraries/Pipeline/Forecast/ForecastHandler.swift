@@ -61,7 +61,9 @@ public struct ForecastHandler: Sendable {
         let store = runtime.store
         let logger = runtime.logger
         let series = try await store.categorySeries(payload.category)
-        if let done = try await store.forecastFingerprint(category: payload.category), done == series.fingerprint {
+        let options = try await ForecastEngine.Options.active(store: store, horizon: runtime.config.forecastHorizon)
+        let fingerprint = series.fingerprint + options.parametersTag
+        if let done = try await store.forecastFingerprint(category: payload.category), done == fingerprint {
             try await store.jobFinished(id: message.id, status: .skipped, result: "{\"reason\":\"data unchanged since the last forecast\"}", error: nil)
             logger.info("forecast skipped: data unchanged", metadata: ["job.id": "\(message.id)", "category": "\(payload.category)"])
             return
@@ -70,9 +72,8 @@ public struct ForecastHandler: Sendable {
             throw JobFailure.permanent("category \"\(payload.category)\" has no sales data")
         }
         let (startDay, values) = ForecastEngine.dailyFilled(series)
-        let horizon = runtime.config.forecastHorizon
         try await store.jobProgress(id: message.id, progress: 0.1)
-        let runs = await ForecastEngine.run(values: values, startDay: startDay, options: .init(horizon: horizon))
+        let runs = await ForecastEngine.run(values: values, startDay: startDay, options: options)
         let lastDay = startDay + Int32(values.count - 1)
         var forecasts: [CategoryForecast] = []
         var accuracy: [AccuracyRecord] = []
@@ -100,7 +101,7 @@ public struct ForecastHandler: Sendable {
             throw JobFailure.permanent("every model failed: " + notes.joined(separator: "; "))
         }
         try await store.saveForecasts(
-            category: payload.category, fingerprint: series.fingerprint, lastDate: DayNumber.format(lastDay),
+            category: payload.category, fingerprint: fingerprint, lastDate: DayNumber.format(lastDay),
             forecasts: forecasts, accuracy: accuracy, batchNum: payload.batch_num,
             notes: notes.isEmpty ? nil : notes.joined(separator: "\n"))
         let summary: [String: String] = Dictionary(uniqueKeysWithValues: runs.map { ($0.model.rawValue, $0.summary?.form ?? ($0.error ?? "failed")) })

@@ -25,10 +25,14 @@ public enum TrainHandlers {
 
 /// Runs one worker process until SIGTERM/SIGINT: consumers stop taking work, finish or return what they hold, exit 0.
 public enum WorkerMain {
-    public static func run(kind: WorkerKind, config: AlmanacConfiguration, logger: Logger) async throws {
+    /// `extraServices` run beside the consumers (the metrics server on `METRICS_PORT`).
+    public static func run(
+        kind: WorkerKind, config: AlmanacConfiguration, logger: Logger,
+        extraServices: (AlmanacRuntime) -> [any Service] = { _ in [] }
+    ) async throws {
         let runtime = try await AlmanacRuntime.open(config: config, logger: logger)
         let handlers = kind == .train ? TrainHandlers.make(runtime: runtime) : [:]
-        let services = WorkerServices.make(runtime: runtime, kinds: [kind], extraHandlers: handlers)
+        let services = WorkerServices.make(runtime: runtime, kinds: [kind], extraHandlers: handlers) + extraServices(runtime)
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

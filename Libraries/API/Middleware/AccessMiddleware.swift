@@ -1,0 +1,215 @@
+import Config
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+import Synchronization
+
+/// Who may call the API: the SHA-256 digests of the API keys and of the admin token. Keys are compared by
+/// digest in constant time, so neither their text nor a timing difference reveals them.
+public struct AccessPolicy: Sendable {
+    public let apiKeyHashes: [String]
+    public let adminTokenHash: String
+    /// Paths any caller may reach without a key (probes and the API description).
+    public static let openPaths: Set<String> = ["/health", "/ready", "/healthcheck", "/openapi.json", "/docs"]
+
+    public init(apiKeyHashes: [String], adminToken: String) {
+        self.apiKeyHashes = apiKeyHashes
+        self.adminTokenHash = SHA256Hex.digest(adminToken)
+    }
+
+    /// The policy for a configuration; without `ADMIN_TOKEN` an ephemeral token is generated and logged
+    /// once (as seed 000 does), so an operator can still reach the admin endpoints of this process.
+    public static func make(config: AlmanacConfiguration, logger: Logger) -> AccessPolicy {
+        if !config.apiKeysConfigured {
+            logger.warning("no API_KEYS configured: authentication is off", metadata: ["host": "\(config.host)"])
+        }
+        if let token = config.adminToken {
+            logger.info("admin token loaded from ADMIN_TOKEN")
+            return AccessPolicy(apiKeyHashes: config.apiKeyHashes, adminToken: token)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let token = String((0..<43).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
+        logger.warning("ephemeral admin token generated (set ADMIN_TOKEN in production)", metadata: ["admin_token": "\(token)"])
+        return AccessPolicy(apiKeyHashes: config.apiKeyHashes, adminToken: token)
+    }
+
+    /// The digest of the accepted key `presented`, or nil.
+    func matchingKey(_ presented: String) -> String? {
+        let digest = SHA256Hex.digest(presented)
+        var found: String?
+        for hash in apiKeyHashes where SHA256Hex.constantTimeEquals(hash, digest) { found = hash }
+        return found
+    }
+
+    func isAdmin(_ presented: String?) -> Bool {
+        guard let presented else { return false }
+        return SHA256Hex.constantTimeEquals(adminTokenHash, SHA256Hex.digest(presented))
+    }
+
+    /// Seed 000's admin routes, reached with the admin token alone, as its clients call them.
+    static let sessionAdminPaths: Set<String> = [
+        "/api/session/cleanup", "/api/session/cache-info", "/api/session/cache-clear",
+        "/api/session/cleanup/", "/api/session/cache-info/", "/api/session/cache-clear/",
+    ]
+
+    static func isAdminPath(_ path: String) -> Bool {
+        path == "/admin" || path.hasPrefix("/admin/") || sessionAdminPaths.contains(path)
+    }
+}
+
+extension HTTPField.Name {
+    static let apiKey = Self("X-API-Key")!
+    static let adminToken = Self("X-Admin-Token")!
+}
+
+/// API keys (`Authorization: Bearer <key>` or `X-API-Key`) on every route but the open ones, and the admin
+/// token (`X-Admin-Token`) on `/admin/…`. With no keys configured only the admin token is checked.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AlmanacContext
+    let policy: AccessPolicy
+
+    func handle(_ request: Request, context: AlmanacContext, next: (Request, AlmanacContext) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if request.method == .options || AccessPolicy.openPaths.contains(path) { return try await next(request, context) }
+        if AccessPolicy.isAdminPath(path) {
+            guard request.headers[.adminToken] != nil else { throw APIError(.unauthorized, "admin endpoint: missing X-Admin-Token header") }
+            guard policy.isAdmin(request.headers[.adminToken]) else { throw APIError(.unauthorized, "admin endpoint: invalid X-Admin-Token") }
+            return try await next(request, context)
+        }
+        guard !policy.apiKeyHashes.isEmpty else { return try await next(request, context) }
+        var presented: String?
+        if let auth = request.headers[.authorization] {
+            let parts = auth.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw APIError(.unauthorized, "Authorization header must be \"Bearer <api key>\"", headers: [.wwwAuthenticate: "Bearer"])
+            }
+            presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        } else if let key = request.headers[.apiKey] {
+            presented = key
+        }
+        guard let presented else {
+            throw APIError(.unauthorized, "missing API key: send Authorization: Bearer <key> or X-API-Key", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        guard let hash = policy.matchingKey(presented) else {
+            throw APIError(.unauthorized, "invalid API key", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        var context = context
+        context.apiKeyHash = hash
+        return try await next(request, context)
+    }
+}
+
+/// A token bucket per client (its API key, or its address when it has none): `perMinute` requests a
+/// minute, refilled continuously, bursts up to `perMinute`. Over the limit → 429 with `Retry-After`.
+final class RateLimiter: Sendable {
+    struct Bucket { var tokens: Double; var updated: Double }
+    let perMinute: Int
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    init(perMinute: Int) { self.perMinute = perMinute }
+
+    /// Takes one token for `client` at time `now` (seconds); returns nil when allowed, else seconds to wait.
+    func take(client: String, now: Double) -> Int? {
+        let capacity = Double(perMinute), rate = Double(perMinute) / 60
+        return buckets.withLock { buckets in
+            if buckets.count > 50_000 { buckets = buckets.filter { now - $0.value.updated < 60 } }
+            var bucket = buckets[client] ?? Bucket(tokens: capacity, updated: now)
+            bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * rate)
+            bucket.updated = now
+            defer { buckets[client] = bucket }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return nil
+            }
+            return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up)))
+        }
+    }
+}
+
+struct RateLimitMiddleware: RouterMiddleware {
+    typealias Context = AlmanacContext
+    let limiter: RateLimiter
+
+    func handle(_ request: Request, context: AlmanacContext, next: (Request, AlmanacContext) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if request.method == .options || path == "/health" || path == "/ready" { return try await next(request, context) }
+        let client = context.apiKeyHash.map { "key:" + $0 } ?? "ip:" + context.remoteAddress
+        let now = Date().timeIntervalSince1970
+        if let wait = limiter.take(client: client, now: now) {
+            throw APIError(
+                .tooManyRequests, "rate limit of \(limiter.perMinute) requests per minute exceeded; retry in \(wait) s",
+                headers: [.retryAfter: String(wait)])
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Header and body size limits, checked before any handler runs: headers over `maxHeaderBytes` → 431, a
+/// declared body over the route's limit (`MAX_UPLOAD_BYTES` and the multipart envelope for uploads, the JSON
+/// limit elsewhere) → 413.
+struct SizeLimitMiddleware: RouterMiddleware {
+    typealias Context = AlmanacContext
+    let maxHeaderBytes: Int
+    let maxUploadBytes: Int
+
+    func handle(_ request: Request, context: AlmanacContext, next: (Request, AlmanacContext) async throws -> Response) async throws -> Response {
+        var headerBytes = 0
+        for field in request.headers { headerBytes += field.name.rawName.utf8.count + field.value.utf8.count + 4 }
+        if headerBytes > maxHeaderBytes {
+            throw APIError(.requestHeaderFieldsTooLarge, "request headers are \(headerBytes) bytes; the limit is \(maxHeaderBytes)")
+        }
+        // Uploads (any multipart body: /upload and the other upload forms): the file may be MAX_UPLOAD_BYTES plus
+        // the multipart envelope; the route checks the file itself. Everything else has the JSON limit.
+        let multipart = request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") ?? false
+        let limit = multipart ? maxUploadBytes + 64 * 1024 : context.maxUploadSize
+        if let raw = request.headers[.contentLength] {
+            guard let length = Int(raw), length >= 0 else { throw APIError.badRequest("Content-Length is not a number") }
+            if length > limit {
+                throw APIError(.contentTooLarge, "request body is \(length) bytes; the limit for \(request.uri.path.prefix(100)) is \(limit)")
+            }
+        }
+        return try await next(request, context)
+    }
+}
+
+/// CORS for the configured origins (`CORS_ORIGINS`, `*` for any): answers preflights and marks responses
+/// (errors included) for an allowed `Origin`. With no origins configured no CORS header is ever sent.
+struct CORSOriginsMiddleware: RouterMiddleware {
+    typealias Context = AlmanacContext
+    let origins: [String]
+
+    func allowed(_ origin: String?) -> String? {
+        guard let origin, !origins.isEmpty else { return nil }
+        if origins.contains("*") { return "*" }
+        return origins.contains(origin) ? origin : nil
+    }
+
+    func handle(_ request: Request, context: AlmanacContext, next: (Request, AlmanacContext) async throws -> Response) async throws -> Response {
+        let allow = allowed(request.headers[.origin])
+        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+            guard let allow else { throw APIError(.forbidden, "origin \(request.headers[.origin]?.prefix(100) ?? "(none)") is not in CORS_ORIGINS") }
+            return Response(status: .noContent, headers: [
+                .accessControlAllowOrigin: allow, .vary: "Origin",
+                .accessControlAllowMethods: "GET, POST, PUT, DELETE, OPTIONS",
+                .accessControlAllowHeaders: "Authorization, X-API-Key, X-Admin-Token, Content-Type, X-Request-ID",
+                .accessControlMaxAge: "600",
+            ])
+        }
+        do {
+            var response = try await next(request, context)
+            if let allow {
+                response.headers[.accessControlAllowOrigin] = allow
+                response.headers[.vary] = "Origin"
+            }
+            return response
+        } catch var error as APIError {
+            if let allow {
+                error.headers[.accessControlAllowOrigin] = allow
+                error.headers[.vary] = "Origin"
+            }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Config
+import Foundation
+import Hummingbird
+import Jobs
+import Models
+import Observability
+import Pipeline
+import Store
+
+/// Operator endpoints: process and queue health, and the model registry (seed 001's `GET /models`).
+struct OpsRoutes {
+    let runtime: AlmanacRuntime
+    static let queues: [QueueName] = [.etl, .forecast, .train]
+
+    struct QueueReport: Encodable {
+        var queue: String
+        var ready: Int
+        var processing: Int
+        var delayed: Int
+        var dead: Int
+    }
+
+    struct SystemReport: Encodable {
+        var status: String
+        var mode: String
+        var pid: Int32
+        var uptimeSeconds: Double
+        var residentMemoryBytes: Int?
+        var queues: [QueueReport]
+        var jobs: [String: Int]
+        var failedJobs: Int
+
+        enum CodingKeys: String, CodingKey {
+            case status, mode, pid, queues, jobs
+            case uptimeSeconds = "uptime_seconds"
+            case residentMemoryBytes = "resident_memory_bytes"
+            case failedJobs = "failed_jobs"
+        }
+    }
+
+    static let started = Date()
+
+    func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
+        _ = Self.started  // uptime counts from when the routes are built, not from the first request
+        registry.add(router, .get, "/health/system", summary: "Process memory, queue depths and job counts") { _, _ in
+            var queues: [QueueReport] = []
+            for queue in Self.queues {
+                let d = try await runtime.queue.depth(of: queue)
+                queues.append(QueueReport(queue: queue.rawValue, ready: d.ready, processing: d.processing, delayed: d.delayed, dead: d.dead))
+            }
+            let counts = try await runtime.store.jobCounts()
+            let report = SystemReport(
+                status: "ok", mode: runtime.config.isEmbedded ? "embedded" : "distributed",
+                pid: ProcessInfo.processInfo.processIdentifier,
+                uptimeSeconds: max(0, (Date().timeIntervalSince(Self.started) * 1000).rounded() / 1000),
+                residentMemoryBytes: ProcessMemory.residentBytes(),
+                queues: queues, jobs: counts, failedJobs: counts[JobStatus.failed.rawValue] ?? 0)
+            return try JSONResponse.make(report)
+        }
+        registry.add(router, .get, "/metrics", summary: "Prometheus metrics: requests, latency, queues, jobs, rows ingested, model fits") { _, _ in
+            await AlmanacMetrics.shared.response(queue: runtime.queue)
+        }
+        registry.add(router, .get, "/admin/retention", summary: "Retention policies and what a run would delete now (admin)") { _, _ in
+            try JSONResponse.make(try await Retention.run(runtime: runtime, dryRun: true))
+        }
+        registry.add(router, .post, "/admin/retention/run", summary: "Apply the retention policies now (admin)") { _, _ in
+            try JSONResponse.make(try await Retention.run(runtime: runtime, dryRun: false))
+        }
+        registry.add(router, .get, "/model-params", summary: "Stored model parameter sets (filter: model_type)") { request, _ in
+            var model: String?
+            if let raw = try QueryParams(request).string("model_type", maxLength: 32) {
+                guard ModelType(rawValue: raw) != nil else { throw Self.unknownModel(raw) }
+                model = raw
+            }
+            return try JSONResponse.raw(try await runtime.store.modelParams(modelType: model).map(Self.view))
+        }
+        registry.add(router, .post, "/model-params", summary: "Store a named parameter set for a model type") { request, context in
+            let body = try await request.body.collect(upTo: context.maxUploadSize)
+            guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+                throw APIError.badRequest("body must be a JSON object {\"model_type\", \"name\", \"parameters\"}")
+            }
+            guard let raw = object["model_type"] as? String else { throw APIError.badRequest("missing field \"model_type\"") }
+            guard let model = ModelType(rawValue: raw) else { throw Self.unknownModel(raw) }
+            guard let name = object["name"] as? String, !name.isEmpty, name.count <= 100 else {
+                throw APIError.badRequest("name must be a string of 1 to 100 characters")
+            }
+            guard let parameters = object["parameters"] as? [String: Any] else { throw APIError.badRequest("parameters must be a JSON object") }
+            if let problem = ModelParameterSets.validate(model, parameters) { throw APIError.badRequest(problem) }
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]), as: UTF8.self)
+            let record = try await runtime.store.createModelParams(modelType: model.rawValue, name: name, parameters: text)
+            return try JSONResponse.raw(Self.view(record), status: .created)
+        }
+        registry.add(router, .put, "/model-params/{id}/activate", summary: "Make a parameter set the active one of its model type") { _, context in
+            let raw = context.parameters.get("id") ?? ""
+            guard let id = Int(raw), id > 0 else { throw APIError.badRequest("id must be a positive integer (got \"\(raw.prefix(40))\")") }
+            guard let record = try await runtime.store.activateModelParams(id: id) else { throw APIError.notFound("unknown model-params id \(id)") }
+            return try JSONResponse.raw(Self.view(record))
+        }
+        registry.add(router, .get, "/models", summary: "Model registry: each model type with its description, parameters and defaults") { _, _ in
+            try JSONResponse.raw(ModelRegistry.entries())
+        }
+    }
+}
+
+extension OpsRoutes {
+    static func unknownModel(_ raw: String) -> APIError {
+        APIError.badRequest("model_type must be one of \(ModelType.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(raw.prefix(40))\")")
+    }
+
+    static func view(_ r: ModelParamsRecord) -> [String: Any] {
+        [
+            "id": r.id, "model_type": r.modelType, "name": r.name, "is_active": r.isActive, "created_at": r.createdAt,
+            "activated_at": r.activatedAt.map { $0 as Any } ?? NSNull(),
+            "parameters": (try? JSONSerialization.jsonObject(with: Data(r.parameters.utf8))) ?? [String: Any](),
+        ]
+    }
+}
+
+/// The process's resident set size, from `/proc/self/statm` (Linux); nil where that file does not exist.
+enum ProcessMemory {
+    static func residentBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
+
+/// What `GET /models` lists. The defaults are encoded from the model code's own default values, so the
+/// registry cannot drift from what a fit uses.
+enum ModelRegistry {
+    static func json(_ value: some Encodable) -> Any {
+        let encoder = JSONEncoder()
+        guard let data = try? encoder.encode(value), let object = try? JSONSerialization.jsonObject(with: data) else { return [String: Any]() }
+        return object
+    }
+
+    static func entries() -> [[String: Any]] {
+        [
+            [
+                "name": ModelType.holtWinters.rawValue, "kind": "forecast",
+                "description": "Exponential smoothing (ETS) with trend and weekly seasonality; the form (additive or multiplicative error, trend, damping, season) is chosen by AICc.",
+                "parameters": ["period": "season length in days"], "defaults": ["period": 7],
+            ],
+            [
+                "name": ModelType.sarimax.rawValue, "kind": "forecast",
+                "description": "Seasonal ARIMA with optional exogenous regressors; orders chosen by a stepwise AICc search (auto-ARIMA).",
+                "parameters": ["period": "season length in days"], "defaults": ["period": 7],
+            ],
+            [
+                "name": ModelType.prophet.rawValue, "kind": "forecast",
+                "description": "Additive trend with changepoints plus Fourier weekly and yearly seasonality and holidays (Prophet's model, MAP fit).",
+                "parameters": [
+                    "changepointCount": "potential trend changepoints", "changepointRange": "share of the history with changepoints",
+                    "changepointPriorScale": "flexibility of the trend", "seasonalityPriorScale": "strength of the seasonality",
+                    "weeklyOrder": "Fourier order of the weekly season", "yearlyOrder": "Fourier order of the yearly season",
+                    "uncertaintySamples": "simulated paths for the intervals", "seed": "random seed",
+                ],
+                "defaults": json(ProphetOptions.default),
+            ],
+            [
+                "name": "random_forest", "kind": "train",
+                "description": "Random-forest regression (scikit-learn's RandomForestRegressor) used by the training pipeline.",
+                "parameters": [
+                    "treeCount": "number of trees", "maxFeatures": "features per split", "maxDepth": "deepest leaf (null: unlimited)",
+                    "minSamplesSplit": "smallest node that may split", "minSamplesLeaf": "smallest leaf", "bootstrap": "sample rows per tree",
+                    "seed": "random seed",
+                ],
+                "defaults": json(RandomForestParameters()),
+            ],
+            [
+                "name": "anomaly_baseline", "kind": "anomaly",
+                "description": "Baseline anomaly detector: values outside centre ± k·scale, with standard, robust (median/MAD) or seasonal estimates.",
+                "parameters": ["variant": AnomalyBaseline.Variant.allCases.map(\.rawValue).joined(separator: ", ")],
+                "defaults": ["variant": AnomalyBaseline.Variant.standard.rawValue],
+            ],
+        ]
+    }
+}

@@ -1,0 +1,96 @@
+import Config
+import Foundation
+import Logging
+public import ServiceLifecycle
+import Store
+
+/// Data retention: raw upload files older than `RETENTION_UPLOAD_DAYS` (by modification time; the upload's
+/// metadata stays) and forecasts for days more than `RETENTION_FORECAST_DAYS` ago. A policy of 0 days keeps
+/// everything. Files of uploads still waiting for or in ETL are never removed.
+public struct RetentionReport: Codable, Sendable, Equatable {
+    public var dryRun: Bool
+    public var uploadDays: Int
+    public var forecastDays: Int
+    public var uploadFilesDeleted: [String]
+    public var uploadBytesFreed: Int
+    public var forecastsCutoff: String?
+    public var forecastsDeleted: Int
+
+    enum CodingKeys: String, CodingKey {
+        case dryRun = "dry_run", uploadDays = "upload_days", forecastDays = "forecast_days"
+        case uploadFilesDeleted = "upload_files_deleted", uploadBytesFreed = "upload_bytes_freed"
+        case forecastsCutoff = "forecasts_cutoff", forecastsDeleted = "forecasts_deleted"
+    }
+}
+
+public enum Retention {
+    /// Applies (or with `dryRun`, only measures) the policies as of `now`.
+    public static func run(runtime: AlmanacRuntime, now: Date = Date(), dryRun: Bool) async throws -> RetentionReport {
+        let config = runtime.config
+        var report = RetentionReport(
+            dryRun: dryRun, uploadDays: config.retentionUploadDays, forecastDays: config.retentionForecastDays,
+            uploadFilesDeleted: [], uploadBytesFreed: 0, forecastsCutoff: nil, forecastsDeleted: 0)
+        if config.retentionUploadDays > 0 {
+            let cutoff = now.addingTimeInterval(-Double(config.retentionUploadDays) * 86400)
+            let pending = try await pendingFiles(runtime.store)
+            let fm = FileManager.default
+            let names = (try? fm.contentsOfDirectory(atPath: config.uploadDirectory)) ?? []
+            for name in names.sorted() where !pending.contains(name) {
+                let path = config.uploadDirectory + "/" + name
+                guard let attributes = try? fm.attributesOfItem(atPath: path),
+                      attributes[.type] as? FileAttributeType == .typeRegular,
+                      let modified = attributes[.modificationDate] as? Date, modified < cutoff else { continue }
+                let size = (attributes[.size] as? Int) ?? (attributes[.size] as? UInt64).map { Int($0) } ?? 0
+                if !dryRun { try fm.removeItem(atPath: path) }
+                report.uploadFilesDeleted.append(name)
+                report.uploadBytesFreed += size
+            }
+        }
+        if config.retentionForecastDays > 0 {
+            let today = Int32(floor(now.timeIntervalSince1970 / 86400))
+            let cutoff = DayNumber.format(today - Int32(config.retentionForecastDays))
+            report.forecastsCutoff = cutoff
+            report.forecastsDeleted = try await runtime.store.deleteForecasts(before: cutoff, dryRun: dryRun)
+        }
+        if !dryRun && (!report.uploadFilesDeleted.isEmpty || report.forecastsDeleted > 0) {
+            runtime.logger.notice("retention applied", metadata: [
+                "upload_files_deleted": "\(report.uploadFilesDeleted.count)", "forecasts_deleted": "\(report.forecastsDeleted)",
+            ])
+        }
+        return report
+    }
+
+    /// Stored file names of uploads whose ETL has not finished.
+    static func pendingFiles(_ store: any Store) async throws -> Set<String> {
+        var out: Set<String> = []
+        var offset = 0
+        while true {
+            let page = try await store.uploads(limit: 1000, offset: offset)
+            for u in page where u.status == .uploaded || u.status == .processing { out.insert(u.storedFilename) }
+            if page.count < 1000 { return out }
+            offset += 1000
+        }
+    }
+}
+
+/// Applies the retention policies once at start and then every `interval`, until graceful shutdown.
+public struct RetentionService: Service {
+    public let runtime: AlmanacRuntime
+    public let interval: Duration
+
+    public init(runtime: AlmanacRuntime, interval: Duration = .seconds(3600)) {
+        self.runtime = runtime
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                _ = try await Retention.run(runtime: runtime, dryRun: false)
+            } catch {
+                runtime.logger.warning("retention run failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}
