@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 import Store
 
-/// Pushes again the jobs the database shows unfinished and idle: at start (everything unfinished)
+/// Pushes again the jobs the database shows unfinished and idle: at start (idle for half the limit)
 /// and then periodically. The database, not the queue, is the record of what was accepted, so a lost
 /// push, a crash between commit and push, or a wiped Redis all end here. Handlers are idempotent, so
 /// a job pushed twice runs to the same effect once.
@@ -20,7 +20,10 @@ public struct RequeueSweeper: Service {
     }
 
     public func run() async throws {
-        await sweep(idleFor: 0)
+        // At start, not idleFor: 0: running jobs are touched every REQUEUE_AFTER_SECONDS / 3 (JobHeartbeat) and
+        // fresh pushes are touched too, so half the limit skips what is in hand or just queued. With 0, every
+        // start of a crash-looping worker pushed every unfinished job again (the fault run saw 300 restarts).
+        await sweep(idleFor: runtime.config.requeueAfterSeconds / 2)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 // Woken by graceful shutdown too, so a worker stops within a second of SIGTERM, not an interval.
