@@ -103,6 +103,30 @@ struct UploadAPITests {
     }
 
     @Test(arguments: Backend.allCases)
+    func aNonASCIIPartHeaderNameIsA400NotACrash(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            // multipart-kit traps on a header-name byte above 0x7F; the guard answers 400 before it sees one.
+            var bad = ByteBuffer(string: "--\(Multipart.boundary)\r\nCont")
+            bad.writeBytes([0xC3, 0xA9])
+            bad.writeString("nt: a\r\n\r\nhello\r\n--\(Multipart.boundary)--\r\n")
+            let refused = try await client.execute(uri: "/upload", method: .post, headers: Multipart.headers, body: bad)
+            #expect(refused.status == .badRequest)
+            #expect(refused.error.contains("header name"), "\(refused.error)")
+            #expect(try await client.get("/metadata").array.isEmpty)
+            #expect(try fx.uploadedFiles().isEmpty)
+            // Non-ASCII in a header value (the file name) and in the body is fine, even a body line that
+            // repeats the boundary's dashes.
+            let csv = "Date,product_id,category,sales\n2024-01-01,P-é,Café --\(Multipart.boundary)x,1.5\n"
+            let accepted = try await client.upload(csv, filename: "ventes-été.csv")
+            #expect(accepted.status == .accepted, "\(accepted.error)")
+            // The server is still there.
+            #expect(try await client.get("/health").status == .ok)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func overTheSizeLimitIs413AndLeavesNothing(_ backend: Backend) async throws {
         let fx = try await APIFixture.make(backend, env: ["MAX_UPLOAD_BYTES": "2048"])
         defer { Task { await fx.close() } }

@@ -18,6 +18,7 @@ final class MultipartReceiver {
     }
 
     private let parser: MultipartParser
+    private var headerGuard: MultipartHeaderGuard
     private let directory: String
     private let maxBytes: Int
     private let fileField: String
@@ -45,6 +46,7 @@ final class MultipartReceiver {
 
     init(boundary: String, directory: String, maxBytes: Int, fileField: String = "file", io: NIOThreadPool) {
         parser = MultipartParser(boundary: boundary)
+        headerGuard = MultipartHeaderGuard(boundary: boundary)
         self.directory = directory
         self.maxBytes = maxBytes
         self.fileField = fileField
@@ -79,6 +81,7 @@ final class MultipartReceiver {
     func receive(_ body: RequestBody) async throws -> Received {
         do {
             for try await chunk in body {
+                try headerGuard.scan(chunk)
                 do {
                     try parser.execute(chunk)
                 } catch {

@@ -1,0 +1,48 @@
+import NIOCore
+
+/// Follows a multipart body's structure just far enough to find the part header names, and refuses a
+/// name byte outside ASCII before the bytes reach `MultipartParser`: multipart-kit 4.7.1 indexes a
+/// 128-entry table with the byte and traps on anything above 0x7F, taking the whole process down
+/// (found by schemathesis). Header values (a UTF-8 `filename`, say) and part bodies are not inspected.
+struct MultipartHeaderGuard {
+    private enum State { case preamble(matched: Int), body(matched: Int), afterBoundary, headerName(lineStart: Bool), headerValue, headersEnd }
+
+    private let delimiter: [UInt8]
+    private var state: State
+
+    init(boundary: String) {
+        delimiter = Array("\r\n--\(boundary)".utf8)
+        state = .preamble(matched: 0)
+    }
+
+    /// Throws when `chunk` puts a non-ASCII byte into a part header name.
+    mutating func scan(_ chunk: ByteBuffer) throws {
+        for byte in chunk.readableBytesView {
+            switch state {
+            case .preamble(let matched):
+                // As the parser does: the first boundary may come without the CRLF before it.
+                let next = matched == 0 && byte == delimiter[2] ? 3 : (byte == delimiter[matched] ? matched + 1 : (byte == delimiter[0] ? 1 : 0))
+                state = next == delimiter.count ? .afterBoundary : .preamble(matched: next)
+            case .body(let matched):
+                let next = byte == delimiter[matched] ? matched + 1 : (byte == delimiter[0] ? 1 : 0)
+                state = next == delimiter.count ? .afterBoundary : .body(matched: next)
+            case .afterBoundary:
+                if byte == UInt8(ascii: "\n") { state = .headerName(lineStart: true) }
+            case .headerName(let lineStart):
+                if lineStart && byte == UInt8(ascii: "\r") {
+                    state = .headersEnd
+                } else if byte == UInt8(ascii: ":") {
+                    state = .headerValue
+                } else if byte >= 0x80 {
+                    throw APIError.badRequest("malformed multipart body: a part header name holds a non-ASCII byte")
+                } else {
+                    state = .headerName(lineStart: false)
+                }
+            case .headerValue:
+                if byte == UInt8(ascii: "\n") { state = .headerName(lineStart: true) }
+            case .headersEnd:
+                state = .body(matched: 0)
+            }
+        }
+    }
+}
