@@ -80,6 +80,7 @@ struct ModelsRun: ParsableCommand {
     @Option(help: "JSON-lines output, one line per (series, model).") var output: String
     @Option(help: "Only series of these frequencies (comma-separated; default all).") var freq: String?
     @Option(help: "Models (comma-separated): holt_winters, sarimax, prophet.") var models = "holt_winters,sarimax,prophet"
+    @Flag(help: "Print a line per series to standard error.") var verbose = false
 
     func run() throws {
         let wanted = freq.map { Set($0.split(separator: ",").map(String.init)) }
@@ -89,6 +90,10 @@ struct ModelsRun: ParsableCommand {
         for s in series {
             for name in names {
                 results.append(evaluate(s, model: name))
+            }
+            if verbose {
+                let line = results.suffix(names.count).map { "\($0.model) \(fmt($0.mase ?? .nan)) \(fmt($0.seconds ?? .nan, 3))s" }
+                FileHandle.standardError.write(Data("\(s.id): \(line.joined(separator: ", "))\n".utf8))
             }
         }
         try writeJSONLines(results, to: output)
@@ -103,7 +108,7 @@ struct ModelsRun: ParsableCommand {
             return r
         }
         let train = Array(s.values[..<split]), test = Array(s.values[split...])
-        let start = now()
+        let start = cpuNow()
         let forecast: Forecast
         do {
             switch model {
@@ -127,7 +132,7 @@ struct ModelsRun: ParsableCommand {
             r.error = "\(error)"
             return r
         }
-        r.seconds = now() - start
+        r.seconds = cpuNow() - start
         guard forecast.mean.allSatisfy(\.isFinite) else {
             r.error = "non-finite forecast"
             return r
