@@ -49,18 +49,19 @@ struct ModelsTable: ParsableCommand {
             }
         }
         print("")
-        print("Mean MASE by frequency (series where the model produced a forecast):")
+        print("Mean MASE by frequency, on the series where every model produced a forecast:")
         print("")
         let models = Self.families.flatMap { ["almanac_" + $0.ours] + $0.peers }.filter { byModel[$0] != nil }
+        let everywhere = allSeries.filter { id in models.allSatisfy { byModel[$0]?[id]?.mase != nil } }
         print("| frequency | series | " + models.map(label).joined(separator: " | ") + " |")
         print("| --- | ---: |" + String(repeating: " ---: |", count: models.count))
-        let freqs = Dictionary(grouping: ours, by: \.freq).keys.sorted()
+        let freqOf = Dictionary(ours.map { ($0.series, $0.freq) }, uniquingKeysWith: { a, _ in a })
+        let freqs = Set(freqOf.values).sorted()
         for f in freqs {
-            let count = Set(ours.filter { $0.freq == f }.map(\.series)).count
-            let cells = models.map { name in
-                fmt(summary(byModel[name]?.values.filter { $0.freq == f && $0.mase != nil }.map { $0 } ?? []).mase)
-            }
-            print("| \(f) | \(count) | " + cells.joined(separator: " | ") + " |")
+            let ids = everywhere.filter { freqOf[$0] == f }
+            guard !ids.isEmpty else { continue }
+            let cells = models.map { name in fmt(summary(ids.compactMap { byModel[name]?[$0] }).mase) }
+            print("| \(f) | \(ids.count) | " + cells.joined(separator: " | ") + " |")
         }
     }
 
