@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "forecast-worker", targets: ["ForecastWorker"]),
         .executable(name: "train-worker", targets: ["TrainWorker"]),
         .executable(name: "queue-probe", targets: ["QueueProbe"]),
+        .executable(name: "AlmanacBench", targets: ["AlmanacBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -127,6 +128,11 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Tools/QueueProbe", swiftSettings: strict),
+        // Benchmarks (scripts/bench/*.sh, BENCHMARKS.md): not part of the test suite.
+        .executableTarget(
+            name: "AlmanacBench",
+            dependencies: ["Models", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/AlmanacBench", swiftSettings: strict),
         .target(
             name: "TestSupport",
             dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],

@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import Models
+
+/// One model on one series: accuracy on the held-out tail and the time to fit and forecast.
+struct SeriesResult: Codable {
+    var series: String
+    var freq: String
+    var m: Int
+    var h: Int
+    var n: Int
+    var model: String
+    var smape: Double?
+    var mase: Double?
+    var coverage80: Double?
+    var coverage95: Double?
+    var seconds: Double?
+    var form: String?
+    var error: String?
+}
+
+/// A series of ../shared/data/series: the last `h` points are held out.
+struct BenchSeries {
+    var id: String
+    var freq: String
+    var m: Int
+    var h: Int
+    var days: [Double]
+    var values: [Double]
+
+    /// All series described in `series.csv`, read from their frequency's file.
+    static func load(directory: String) throws -> [BenchSeries] {
+        let described = try readCSV("\(directory)/series.csv")
+        let col = { (name: String) throws -> Int in
+            guard let i = described.header.firstIndex(of: name) else { throw BenchError("series.csv has no \(name) column") }
+            return i
+        }
+        let (idCol, freqCol, mCol, hCol) = (try col("series_id"), try col("freq"), try col("m"), try col("h"))
+        var byFreq: [String: [String: (days: [Double], values: [Double])]] = [:]
+        var result: [BenchSeries] = []
+        for row in described.rows {
+            let freq = row[freqCol]
+            if byFreq[freq] == nil {
+                var series: [String: (days: [Double], values: [Double])] = [:]
+                for r in try readCSV("\(directory)/\(freq).csv").rows where r.count >= 3 {
+                    guard let day = dayNumber(r[1]), let v = Double(r[2]) else { throw BenchError("\(freq).csv: bad row \(r)") }
+                    series[r[0], default: ([], [])].days.append(day)
+                    series[r[0], default: ([], [])].values.append(v)
+                }
+                byFreq[freq] = series
+            }
+            guard let s = byFreq[freq]?[row[idCol]], let m = Int(row[mCol]), let h = Int(row[hCol]) else {
+                throw BenchError("series \(row[idCol]) missing from \(freq).csv")
+            }
+            result.append(BenchSeries(id: row[idCol], freq: freq, m: m, h: h, days: s.days, values: s.values))
+        }
+        return result
+    }
+
+    /// Days since 1970-01-01 of `YYYY-MM-DD` or `YYYY-MM-DD HH:MM` (fractional for the time of day).
+    static func dayNumber(_ text: String) -> Double? {
+        let parts = text.split(separator: " ")
+        guard let date = parts.first.flatMap({ CivilDate(parsing: $0) }) else { return nil }
+        var day = Double(date.daysSince1970)
+        if parts.count == 2 {
+            let hm = parts[1].split(separator: ":").compactMap { Double($0) }
+            guard hm.count >= 2 else { return nil }
+            day += (hm[0] * 60 + hm[1]) / 1440
+        }
+        return day
+    }
+}
+
+/// Fits Almanac's three models on every series (training part) and scores the forecasts of the held-out tail.
+struct ModelsRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models", abstract: "Almanac's Holt-Winters, SARIMAX and Prophet-like models on the shared series.")
+
+    @Option(help: "Folder with series.csv and the per-frequency files.") var data = "/work/shared/data/series"
+    @Option(help: "JSON-lines output, one line per (series, model).") var output: String
+    @Option(help: "Only series of these frequencies (comma-separated; default all).") var freq: String?
+    @Option(help: "Models (comma-separated): holt_winters, sarimax, prophet.") var models = "holt_winters,sarimax,prophet"
+    @Flag(help: "Print a line per series to standard error.") var verbose = false
+
+    func run() throws {
+        let wanted = freq.map { Set($0.split(separator: ",").map(String.init)) }
+        let series = try BenchSeries.load(directory: data).filter { wanted?.contains($0.freq) ?? true }
+        let names = models.split(separator: ",").map(String.init)
+        var results: [SeriesResult] = []
+        for s in series {
+            for name in names {
+                results.append(evaluate(s, model: name))
+            }
+            if verbose {
+                let line = results.suffix(names.count).map { "\($0.model) \(fmt($0.mase ?? .nan)) \(fmt($0.seconds ?? .nan, 3))s" }
+                FileHandle.standardError.write(Data("\(s.id): \(line.joined(separator: ", "))\n".utf8))
+            }
+        }
+        try writeJSONLines(results, to: output)
+        FileHandle.standardError.write(Data("almanac: \(results.count) fits on \(series.count) series -> \(output)\n".utf8))
+    }
+
+    func evaluate(_ s: BenchSeries, model: String) -> SeriesResult {
+        var r = SeriesResult(series: s.id, freq: s.freq, m: s.m, h: s.h, n: s.values.count, model: model)
+        let split = s.values.count - s.h
+        guard split > 2 else {
+            r.error = "too short"
+            return r
+        }
+        let train = Array(s.values[..<split]), test = Array(s.values[split...])
+        let start = cpuNow()
+        let forecast: Forecast
+        do {
+            switch model {
+            case "holt_winters":
+                let fit = try HoltWinters.fitAuto(train, period: s.m)
+                forecast = fit.forecast(horizon: s.h, levels: [80, 95])
+                r.form = fit.summary.form
+            case "sarimax":
+                let fit = try SARIMAX.fitAuto(train, period: s.m)
+                forecast = fit.forecast(horizon: s.h, levels: [80, 95])
+                r.form = fit.summary.form
+            case "prophet":
+                let fit = try Prophet.fit(days: Array(s.days[..<split]), values: train)
+                forecast = try fit.predict(days: Array(s.days[split...]), levels: [80, 95])
+                r.form = fit.summary.form
+            default:
+                r.error = "unknown model \(model)"
+                return r
+            }
+        } catch {
+            r.error = "\(error)"
+            return r
+        }
+        r.seconds = cpuNow() - start
+        guard forecast.mean.allSatisfy(\.isFinite) else {
+            r.error = "non-finite forecast"
+            return r
+        }
+        r.smape = finite(AccuracyMetrics.smape(actual: test, forecast: forecast.mean))
+        r.mase = finite(AccuracyMetrics.mase(actual: test, forecast: forecast.mean, insample: train, period: s.m))
+        if let i80 = forecast.interval(level: 80) {
+            r.coverage80 = AccuracyMetrics.coverage(actual: test, lower: i80.lower, upper: i80.upper)
+        }
+        if let i95 = forecast.interval(level: 95) {
+            r.coverage95 = AccuracyMetrics.coverage(actual: test, lower: i95.lower, upper: i95.upper)
+        }
+        return r
+    }
+
+    private func finite(_ v: Double) -> Double? { v.isFinite ? v : nil }
+}
+
+extension SeriesResult {
+    init(series: String, freq: String, m: Int, h: Int, n: Int, model: String) {
+        self.init(
+            series: series, freq: freq, m: m, h: h, n: n, model: model, smape: nil, mase: nil, coverage80: nil,
+            coverage95: nil, seconds: nil, form: nil, error: nil)
+    }
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""The Python peers of Almanac's forecasting models on the shared series (scripts/bench/models.sh runs it).
+
+For every series of series.csv the last `h` points are held out; each peer fits the rest and forecasts `h`
+steps with 80 % and 95 % intervals:
+  statsforecast AutoETS and AutoARIMA (season_length = m), statsmodels ExponentialSmoothing (additive damped
+  trend, additive season when there are two full seasons; intervals by simulation) and SARIMAX
+  (1,1,1)(0,1,1)m, and prophet with its defaults (intervals 95 %, dates as given).
+Times are CPU seconds (this process and its children), single-threaded (the BLAS/OpenMP/numba thread counts are set to 1 before the imports). numba's compile
+time is spent on a warm-up series first and reported apart, not counted in the per-series times.
+Writes one JSON line per (series, model) in AlmanacBench's format.
+
+    peers.py --data /work/shared/data/series --output peers.jsonl [--freq monthly,quarterly] [--models ...]
+"""
+import os
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ[var] = "1"
+
+import argparse
+import json
+import logging
+import math
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+
+warnings.filterwarnings("ignore")
+logging.getLogger("cmdstanpy").setLevel(logging.ERROR)
+logging.getLogger("prophet").setLevel(logging.ERROR)
+
+ALL = ["statsforecast_autoets", "statsforecast_autoarima", "statsmodels_ets", "statsmodels_sarimax", "prophet"]
+
+
+def smape(y, f):
+    d = np.abs(y) + np.abs(f)
+    return float(np.mean(np.where(d == 0, 0.0, 200 * np.abs(y - f) / np.where(d == 0, 1, d))))
+
+
+def mase(y, f, insample, m):
+    lag = max(m, 1) if len(insample) > m else 1
+    scale = np.mean(np.abs(insample[lag:] - insample[:-lag])) if len(insample) > lag else float("nan")
+    return float(np.mean(np.abs(y - f)) / scale) if scale > 0 else float("nan")
+
+
+def coverage(y, lo, hi):
+    return float(np.mean((y >= lo) & (y <= hi)))
+
+
+def cpu_seconds():
+    """CPU seconds of this process and its waited-for children (prophet runs Stan in a child process).
+    The machine is shared, so wall-clock time would mostly measure the other processes."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def finite(v):
+    return v if v is not None and math.isfinite(v) else None
+
+
+def statsforecast_model(name, m):
+    from statsforecast.models import AutoARIMA, AutoETS
+
+    return AutoETS(season_length=m) if name == "statsforecast_autoets" else AutoARIMA(season_length=m)
+
+
+def fit_forecast(name, train, m, h, train_dates, test_dates):
+    """Returns (mean, {80: (lo, hi), 95: (lo, hi)}, form)."""
+    if name.startswith("statsforecast"):
+        model = statsforecast_model(name, m).fit(train)
+        f = model.predict(h=h, level=[80, 95])
+        return f["mean"], {80: (f["lo-80"], f["hi-80"]), 95: (f["lo-95"], f["hi-95"])}, ""
+    if name == "statsmodels_ets":
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+        seasonal = "add" if m > 1 and len(train) >= 2 * m else None
+        fit = ExponentialSmoothing(train, trend="add", damped_trend=True, seasonal=seasonal,
+                                   seasonal_periods=m if seasonal else None).fit()
+        mean = fit.forecast(h)
+        sims = fit.simulate(h, repetitions=500, anchor="end", error="add")
+        sims = np.asarray(sims).reshape(h, -1)
+        iv = {lv: (np.quantile(sims, (100 - lv) / 200, axis=1), np.quantile(sims, 1 - (100 - lv) / 200, axis=1))
+              for lv in (80, 95)}
+        return np.asarray(mean), iv, f"A,Ad,{'A' if seasonal else 'N'}"
+    if name == "statsmodels_sarimax":
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        seasonal = (0, 1, 1, m) if m > 1 and len(train) > 3 * m else (0, 0, 0, 0)
+        fit = SARIMAX(train, order=(1, 1, 1), seasonal_order=seasonal).fit(disp=False)
+        f = fit.get_forecast(h)
+        iv = {}
+        for lv in (80, 95):
+            ci = np.asarray(f.conf_int(alpha=1 - lv / 100))
+            iv[lv] = (ci[:, 0], ci[:, 1])
+        return np.asarray(f.predicted_mean), iv, f"(1,1,1){seasonal}"
+    if name == "prophet":
+        from prophet import Prophet
+
+        model = Prophet(interval_width=0.95).fit(pd.DataFrame({"ds": train_dates, "y": train}))
+        f = model.predict(pd.DataFrame({"ds": test_dates}))
+        return f["yhat"].to_numpy(), {95: (f["yhat_lower"].to_numpy(), f["yhat_upper"].to_numpy())}, ""
+    raise ValueError(name)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="/work/shared/data/series")
+    ap.add_argument("--output", required=True)
+    ap.add_argument("--freq")
+    ap.add_argument("--models", default=",".join(ALL))
+    ap.add_argument("--meta", help="JSON file for versions and warm-up (numba compile) times")
+    args = ap.parse_args()
+    names = args.models.split(",")
+    described = pd.read_csv(os.path.join(args.data, "series.csv"))
+    if args.freq:
+        described = described[described["freq"].isin(args.freq.split(","))]
+    frames = {f: pd.read_csv(os.path.join(args.data, f"{f}.csv")) for f in described["freq"].unique()}
+
+    meta = {"time": "CPU seconds", "python": sys.version.split()[0], "warmup_seconds": {}}
+    for pkg in ("numpy", "statsforecast", "statsmodels", "prophet", "numba"):
+        try:
+            meta[pkg] = __import__(pkg).__version__
+        except Exception as e:  # a peer that did not install is reported, not hidden
+            meta[pkg] = f"not installed ({e.__class__.__name__})"
+    # Warm-up: numba compiles statsforecast's kernels on first use; prophet loads its Stan model.
+    rng = np.random.default_rng(0)
+    warm = 100 + 10 * np.sin(np.arange(60) * 2 * np.pi / 12) + rng.normal(0, 1, 60)
+    warm_dates = pd.date_range("2020-01-01", periods=60, freq="MS")
+    for name in names:
+        t0 = cpu_seconds()
+        try:
+            fit_forecast(name, warm[:-6], 12, 6, warm_dates[:-6], warm_dates[-6:])
+        except Exception as e:
+            print(f"{name}: warm-up failed: {e}", file=sys.stderr)
+        meta["warmup_seconds"][name] = cpu_seconds() - t0
+
+    out = open(args.output, "w")
+    for _, row in described.iterrows():
+        sid, freq, m, h = row["series_id"], row["freq"], int(row["m"]), int(row["h"])
+        s = frames[freq][frames[freq]["series_id"] == sid]
+        y = s["value"].to_numpy(float)
+        dates = pd.to_datetime(s["date"]).to_numpy()
+        train, test = y[:-h], y[-h:]
+        for name in names:
+            r = dict(series=sid, freq=freq, m=m, h=h, n=len(y), model=name)
+            t0 = cpu_seconds()
+            try:
+                mean, iv, form = fit_forecast(name, train, m, h, dates[:-h], dates[-h:])
+                r["seconds"] = cpu_seconds() - t0
+                mean = np.asarray(mean, float)
+                if not np.all(np.isfinite(mean)):
+                    raise ValueError("non-finite forecast")
+                r["smape"] = finite(smape(test, mean))
+                r["mase"] = finite(mase(test, mean, train, m))
+                for lv, (lo, hi) in iv.items():
+                    r[f"coverage{lv}"] = finite(coverage(test, np.asarray(lo, float), np.asarray(hi, float)))
+                r["form"] = form
+            except Exception as e:
+                r.pop("seconds", None)
+                r["error"] = f"{e.__class__.__name__}: {e}"[:300]
+            out.write(json.dumps(r) + "\n")
+            out.flush()
+    out.close()
+    if args.meta:
+        with open(args.meta, "w") as f:
+            json.dump(meta, f, indent=1)
+    print(json.dumps(meta), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
