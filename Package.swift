@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Store", "Jobs", "Models", "Config", "Redis",
+                "Store", "Jobs", "Models", "Config", "Redis", "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

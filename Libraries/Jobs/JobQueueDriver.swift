@@ -13,8 +13,9 @@ public protocol JobQueueDriver: Sendable {
     func pop(from queue: QueueName, consumer: String, timeout: Duration) async throws -> Delivery?
     /// Removes a handled message from the processing list.
     func acknowledge(_ delivery: Delivery) async throws
-    /// Moves the message to the delayed set with `attempt + 1`, due after `delay`.
-    func retryLater(_ delivery: Delivery, delay: Duration, error: String) async throws
+    /// Moves the message to the delayed set, due after `delay`, with `attempt + 1` when `countsAsAttempt`
+    /// (an outage retry keeps the attempt).
+    func retryLater(_ delivery: Delivery, delay: Duration, error: String, countsAsAttempt: Bool) async throws
     /// Moves the message to the dead list with the error and the time recorded.
     func deadLetter(_ delivery: Delivery, error: String) async throws
     /// Gives the message back unhandled (shutdown): attempt unchanged, at the head so it runs next.
@@ -45,5 +46,12 @@ public protocol JobQueueDriver: Sendable {
 extension JobQueueDriver {
     public func reclaimDeadConsumers(queue: QueueName, maxAttempts: Int) async throws -> Int {
         try await reclaim(queue: queue, maxAttempts: maxAttempts).count
+    }
+}
+
+extension JobQueueDriver {
+    /// Moves the message to the delayed set with `attempt + 1`, due after `delay`.
+    public func retryLater(_ delivery: Delivery, delay: Duration, error: String) async throws {
+        try await retryLater(delivery, delay: delay, error: error, countsAsAttempt: true)
     }
 }

@@ -203,12 +203,15 @@ public struct JobWorker: Service {
                 await hooks.failed(message, queue: queue, error: text, deadLettered: false)
                 return await settle("acknowledge", delivery, logger: logger) { try await driver.acknowledge(delivery) }
             }
-            if retry.allowsRetry(afterAttempt: message.attempt) {
+            let outage = (error as? JobFailure)?.isOutage == true
+            if outage || retry.allowsRetry(afterAttempt: message.attempt) {
                 let delay = retry.delay(afterAttempt: message.attempt)
-                logger.info("job failed; will retry", metadata: ["error": "\(text)", "retry.delay": "\(delay)"])
+                logger.info(
+                    outage ? "job hit an outage; will retry without spending an attempt" : "job failed; will retry",
+                    metadata: ["error": "\(text)", "retry.delay": "\(delay)"])
                 await hooks.willRetry(message, queue: queue, error: text, delay: delay)
                 return await settle("retry", delivery, logger: logger) {
-                    try await driver.retryLater(delivery, delay: delay, error: text)
+                    try await driver.retryLater(delivery, delay: delay, error: text, countsAsAttempt: !outage)
                 }
             }
             logger.info("job failed; attempts exhausted, dead-lettered", metadata: ["error": "\(text)"])

@@ -81,9 +81,9 @@ public final class MemoryJobQueue: JobQueueDriver {
         state.withLock { state in _ = Self.removeHeld(&state, delivery) }
     }
 
-    public func retryLater(_ delivery: Delivery, delay: Duration, error: String) async throws {
+    public func retryLater(_ delivery: Delivery, delay: Duration, error: String, countsAsAttempt: Bool) async throws {
         var next = delivery.message
-        next.attempt += 1
+        if countsAsAttempt { next.attempt += 1 }
         let raw = try next.encoded()
         let due = JobClock.now() + Self.seconds(delay)
         state.withLock { state in

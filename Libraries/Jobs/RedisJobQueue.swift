@@ -59,9 +59,9 @@ public final class RedisJobQueue: JobQueueDriver {
         _ = try await client.send([bytes("LREM"), bytes(processingKey(delivery.queue, delivery.consumer)), bytes("1"), delivery.raw])
     }
 
-    public func retryLater(_ delivery: Delivery, delay: Duration, error: String) async throws {
+    public func retryLater(_ delivery: Delivery, delay: Duration, error: String, countsAsAttempt: Bool) async throws {
         var next = delivery.message
-        next.attempt += 1
+        if countsAsAttempt { next.attempt += 1 }
         _ = try await evaluate(
             Scripts.retryLater,
             keys: [processingKey(delivery.queue, delivery.consumer), delayedKey(delivery.queue)],

@@ -76,6 +76,27 @@ struct JobWorkerTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func anOutageRetriesWithoutSpendingAttempts(backend: Backend) async throws {
+        let test = try TestQueue(backend)
+        let hooks = RecordingHooks()
+        let runs = Mutex(0)
+        try await test.driver.push(message("during-restart"), to: queue)
+        // Five outages in a row with three attempts allowed: the job still runs to success, never dead-lettered.
+        let (group, task) = start(worker(test.driver, hooks: hooks) { _ in
+            let n = runs.withLock { $0 += 1; return $0 }
+            if n <= 5 { throw JobFailure.outage("server closed the connection unexpectedly") }
+        })
+        try await eventually("succeeded") { hooks.all.contains(.succeeded("during-restart")) }
+        await group.triggerGracefulShutdown()
+        try await task.value
+        #expect(runs.withLock { $0 } == 6)
+        #expect(hooks.all.filter { if case .failed = $0 { true } else { false } }.isEmpty)
+        #expect(hooks.all.last == .succeeded("during-restart"))
+        #expect(try await test.driver.depth(of: queue) == QueueDepth())
+        await test.close(queue)
+    }
+
+    @Test(arguments: Backend.allCases)
     func anyOtherErrorCountsAsTransient(backend: Backend) async throws {
         struct Boom: Error {}
         let test = try TestQueue(backend)

@@ -1,6 +1,8 @@
 public import Jobs
 import Config
 import Logging
+import Postgres
+import Redis
 public import ServiceLifecycle
 public import Store
 
@@ -46,7 +48,11 @@ public enum WorkerServices {
             services.append(JobWorker(
                 driver: runtime.queue, queue: kind.queue, concurrency: runtime.config.workerConcurrency,
                 retry: runtime.retryPolicy, hooks: hooks, logger: logger,
-                handler: { message in try await JobHeartbeat.touching(message.id, in: store, every: every) { try await handler(message) } }))
+                handler: { message in
+                    try await JobHeartbeat.touching(message.id, in: store, every: every) {
+                        try await Outage.classifying { try await handler(message) }
+                    }
+                }))
         }
         services.append(RequeueSweeper(runtime: runtime, queues: kinds.map(\.queue)))
         return services
@@ -76,6 +82,20 @@ public enum JobHeartbeat {
             }
             defer { group.cancelAll() }
             return try await body()
+        }
+    }
+}
+
+/// Tells a lost database or Redis connection (the server restarting, say) from a failing job, so the
+/// worker retries it without spending one of the job's attempts (`JobFailure.outage`).
+enum Outage {
+    static func classifying<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PostgresError where error.isConnectionFailure {
+            throw JobFailure.outage("\(error)")
+        } catch let error as RedisError where error.isConnectionFailure {
+            throw JobFailure.outage("\(error)")
         }
     }
 }
