@@ -157,11 +157,15 @@ public final class SQLiteStore: Store {
             counters.imputed = try conn.execute("""
                 UPDATE etl_folded AS f SET sales = coalesce((
                     SELECT c.v FROM (
-                        SELECT s.date AS d, s.sales AS v FROM etl_folded s
-                        WHERE s.product_id = f.product_id AND s.category = f.category AND s.date < f.date AND s.sales IS NOT NULL
+                        SELECT * FROM (
+                            SELECT s.date AS d, s.sales AS v FROM etl_folded s
+                            WHERE s.product_id = f.product_id AND s.category = f.category AND s.date < f.date AND s.sales IS NOT NULL
+                            ORDER BY s.date DESC LIMIT 1)
                         UNION ALL
-                        SELECT i.date, i.sales FROM invoice_data i
-                        WHERE i.product_id = f.product_id AND i.category = f.category AND i.date < f.date
+                        SELECT * FROM (
+                            SELECT i.date, i.sales FROM invoice_data i
+                            WHERE i.product_id = f.product_id AND i.category = f.category AND i.date < f.date
+                            ORDER BY i.date DESC LIMIT 1)
                     ) AS c ORDER BY c.d DESC LIMIT 1), 0)
                 WHERE f.sales IS NULL
                 """)
