@@ -24,7 +24,7 @@ public enum AlmanacApp {
         ForecastRoutes(runtime: runtime).register(on: router, registry: registry)
         AnomalyRoutes(runtime: runtime, serving: serving).register(on: router, registry: registry)
         ScheduleRoutes(runtime: runtime, serving: serving, io: io).register(on: router, registry: registry)
-        DashboardRoutes(runtime: runtime, io: io).register(on: router, registry: registry)
+        DashboardRoutes(runtime: runtime, io: io, serving: serving).register(on: router, registry: registry)
         return router
     }
 
