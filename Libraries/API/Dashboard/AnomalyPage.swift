@@ -106,7 +106,7 @@ struct AnomalyPage {
                 <tbody>\(rows)</tbody></table></div></details>
                 """
         return """
-            <div class="cards"><div class="card"><dl id="anomaly-facts">\(items)</dl></div></div>
+            <div class="card facts"><dl id="anomaly-facts">\(items)</dl></div>
             \(chart.svg(.wide, id: "anomaly-wide"))\(chart.svg(.narrow, id: "anomaly-narrow"))\(chart.legend())
             \(table)
             <p><a href="/plot?series_id=\(HTML.queryComponent(seriesID))&amp;version=\(version)">The same version as seed 004's plain plot</a></p>

@@ -96,6 +96,8 @@ enum Page {
         .card dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
         ul.links { padding-left: 1.2rem; columns: 14rem; }
         details summary { cursor: pointer; }
+        .facts { max-width: 24rem; margin-bottom: .8rem; }
+        .facts dd { overflow-wrap: anywhere; }
         tr.na td { background: #fdf1f1; }
         tr.historical td { background: #f3f8f4; }
         select, input { font: inherit; max-width: 100%; }

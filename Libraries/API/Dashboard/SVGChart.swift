@@ -224,7 +224,8 @@ struct TimeChart: Sendable {
             let seconds = Int(whole - Double(day) * 86_400)
             let clock = String(format: "%02d:%02d", seconds / 3600, seconds / 60 % 60)
             if span < 600 { return clock + String(format: ":%02d", seconds % 60) }
-            if span < 2 * 86_400 { return short ? clock : String(Self.formatDay(day, short: true).dropLast(2)) + clock }
+            if span < 86_400 && short { return clock }
+            if span < 14 * 86_400 { return String(Self.formatDay(day, short: true).dropLast(2)) + clock }
             return Self.formatDay(day, short: short)
         }
     }

@@ -222,15 +222,15 @@ def check_chart(b, width):
 
 
 def check_anomaly_page(b, base, out):
-    """Fits a seasonal baseline (120 hourly points, two spikes) through seed 004's API, then opens it on the
+    """Fits a baseline (120 hourly points, two spikes) through seed 004's API, then opens it on the
     dashboard's anomaly page: the chart holds the data, the baseline, both thresholds and the two flagged points."""
     import math
     start = 1767225600  # 2026-01-01 00:00 UTC
     ts = [start + 3600 * i for i in range(120)]
-    vs = [round(50 + 20 * math.sin(2 * math.pi * (i % 24) / 24) + (i * 7 % 5) - 2, 2) for i in range(120)]
-    vs[40] += 45
-    vs[95] -= 40
-    req = urllib.request.Request(base + "/fit/sensor-1?variant=seasonal&period=24", method="POST",
+    vs = [round(50 + 3 * math.sin(2 * math.pi * (i % 24) / 24) + (i * 7 % 5) - 2, 2) for i in range(120)]
+    vs[40] += 30
+    vs[95] -= 25
+    req = urllib.request.Request(base + "/fit/sensor-1", method="POST",
                                  data=json.dumps({"timestamps": ts, "values": vs}).encode(),
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=300) as r:
