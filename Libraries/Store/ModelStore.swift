@@ -35,6 +35,9 @@ public protocol ModelStore: Sendable {
     func latestModelVersion(kind: ModelKind, subject: String) async throws -> Int?
     /// How many distinct subjects of a kind have at least one version.
     func modelSubjectCount(kind: ModelKind) async throws -> Int
+    /// The distinct subjects of a kind, in order, at most `limit`. Not for `.schedule`, whose subjects are
+    /// private session ids.
+    func modelSubjects(kind: ModelKind, limit: Int) async throws -> [String]
     /// Every version of (kind, subject), newest first, without the serialized models.
     func modelVersions(kind: ModelKind, subject: String) async throws -> [ModelVersionSummary]
 }

@@ -156,4 +156,9 @@ extension PostgresStore: ModelStore {
     public func modelSubjectCount(kind: ModelKind) async throws -> Int {
         try await client.query("SELECT count(DISTINCT subject) FROM model_versions WHERE kind = \(kind.rawValue)")[0].decode(Int.self, at: 0)
     }
+
+    public func modelSubjects(kind: ModelKind, limit: Int) async throws -> [String] {
+        try await client.query("SELECT DISTINCT subject FROM model_versions WHERE kind = \(kind.rawValue) ORDER BY subject LIMIT \(limit)")
+            .map { try $0.decode(String.self, at: 0) }
+    }
 }

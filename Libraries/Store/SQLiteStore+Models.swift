@@ -169,4 +169,11 @@ extension SQLiteStore: ModelStore {
             try conn.query("SELECT count(DISTINCT subject) FROM model_versions WHERE kind = \(kind.rawValue)")[0].decode(Int.self, at: 0)
         }
     }
+
+    public func modelSubjects(kind: ModelKind, limit: Int) async throws -> [String] {
+        try await db.withConnection { conn in
+            try conn.query("SELECT DISTINCT subject FROM model_versions WHERE kind = \(kind.rawValue) ORDER BY subject LIMIT \(limit)")
+                .map { try $0.decode(String.self, at: 0) }
+        }
+    }
 }

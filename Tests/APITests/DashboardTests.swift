@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Jobs
+import NIOCore
 import Pipeline
 import Store
 import Testing
@@ -94,7 +95,7 @@ struct DashboardTests {
             let before = Self.page(try await client.get("/"))
             #expect(before.contains("id=\"panel-anomaly\""))
             #expect(before.contains("No baselines yet"))
-            #expect(before.contains("<form action=\"/plot\" method=\"get\""))
+            #expect(before.contains("<form action=\"/dashboard/anomaly\" method=\"get\""))
             #expect(before.contains("0 active sessions."))
             let models = try #require(fx.runtime.store as? any ModelStore)
             for subject in ["s1", "s2"] {
@@ -279,6 +280,148 @@ struct DashboardTests {
             #expect(html.contains("line 3: date &quot;2024-02-30&quot; is not a date"))
             let home = Self.page(try await client.get("/"))
             #expect(home.contains("<span class=\"status status-failed\" data-status=\"failed\">failed</span>"))
+        }
+    }
+
+    // MARK: anomaly and schedule pages
+
+    static let json: HTTPFields = [.contentType: "application/json"]
+
+    /// 40 hourly points around 10 with one spike at index 25: a standard baseline flags the spike only.
+    static func anomalyFitBody(spike: Double = 100) -> String {
+        let ts = (0..<40).map { String(1_705_000_000 + $0 * 3600) }.joined(separator: ",")
+        let vs = (0..<40).map { $0 == 25 ? String(spike) : String(10 + Double($0 % 3) * 0.5) }.joined(separator: ",")
+        return #"{"timestamps":[\#(ts)],"values":[\#(vs)]}"#
+    }
+
+    @Test(arguments: Backend.allCases)
+    func anomalyPagePicksSeriesAndVersionAndDrawsBaselineThresholdsAndFlaggedPoints(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test(workers: true) { client in
+            let empty = Self.page(try await client.get("/dashboard/anomaly"))
+            #expect(empty.contains("id=\"anomaly-empty\""))
+            for spike in [100.0, 60.0] {
+                let fit = try await client.execute(uri: "/fit/sensor.a", method: .post, headers: Self.json, body: ByteBuffer(string: Self.anomalyFitBody(spike: spike)))
+                #expect(fit.status == .ok, "\(fit.error)")
+            }
+            // A subject written straight to the store (the API would refuse the name): listed, escaped.
+            let models = try #require(fx.runtime.store as? any ModelStore)
+            _ = try await models.insertModelVersion(NewModelVersion(
+                kind: .anomaly, subject: Self.hostile, params: "{}", metrics: "{}", trainingSummary: "{}", trainingData: nil, model: "{}", jobID: nil))
+
+            let picker = Self.page(try await client.get("/dashboard/anomaly"))
+            #expect(picker.contains("<option value=\"sensor.a\">sensor.a</option>"))
+            #expect(picker.contains("<option value=\"&lt;script&gt;alert(1)&lt;/script&gt;\">&lt;script&gt;alert(1)&lt;/script&gt;</option>"))
+            #expect(!picker.contains(Self.hostile))
+
+            let latest = try await client.get("/dashboard/anomaly?series_id=sensor.a")
+            #expect(latest.status == .ok)
+            let html = Self.page(latest)
+            #expect(html.contains("<option value=\"2\" selected>v2 (latest)"))
+            #expect(html.contains("<option value=\"1\">v1 ·"))
+            #expect(html.contains("Series sensor.a, version v2"))
+            let wide = Self.chart("anomaly-wide", in: html)
+            for key in ["data", "baseline", "upper", "lower"] { #expect(Self.count("data-series=\"\(key)\"", in: wide) == 1, "\(key)") }
+            #expect(Self.count("class=\"point flagged\"", in: wide) == 1)
+            #expect(wide.contains(">Time (UTC)</text>"))
+            #expect(Self.count("class=\"point flagged\"", in: Self.chart("anomaly-narrow", in: html)) == 1)
+            #expect(html.contains("<dt>Flagged points</dt><dd>1</dd>"))
+            #expect(html.contains("<td class=\"num\">1705090000 (2024-01-12 20:06:40 UTC)</td><td class=\"num\">60.00</td>"))
+
+            let first = Self.page(try await client.get("/dashboard/anomaly?series_id=sensor.a&version=1"))
+            #expect(first.contains("Series sensor.a, version v1"))
+            #expect(first.contains("<option value=\"1\" selected>v1 ·"))
+            #expect(first.contains("<td class=\"num\">1705090000 (2024-01-12 20:06:40 UTC)</td><td class=\"num\">100.00</td>"))
+
+            let unknownVersion = try await client.get("/dashboard/anomaly?series_id=sensor.a&version=9")
+            #expect(unknownVersion.status == .notFound)
+            #expect(Self.page(unknownVersion).contains("has no version v9"))
+            let unknown = try await client.get("/dashboard/anomaly?series_id=" + HTML.queryComponent("<b>nope</b>"))
+            #expect(unknown.status == .notFound)
+            #expect(Self.page(unknown).contains("&lt;b&gt;nope&lt;/b&gt;"))
+            #expect(!Self.page(unknown).contains("<b>nope"))
+            #expect(try await client.get("/dashboard/anomaly?series_id=sensor.a&version=x").status == .badRequest)
+        }
+    }
+
+    /// Entity `who` works Mon–Fri 08:30–17:00 for 70 days from Monday 2025-01-06 (to Sunday 2025-03-16).
+    static func scheduleCSV(_ who: String) -> String {
+        var lines = ["ID,Date,Start Time,End Time"]
+        let first = DayNumber.parse("2025-01-06")!
+        for d in 0..<70 where d % 7 < 5 {
+            lines.append("\(who),\(DayNumber.format(first + Int32(d))),08:\(30 + d % 3),17:0\(d % 4)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func newTrainedSession(_ client: any TestClientProtocol, entity: String) async throws -> String {
+        let created = try await client.execute(uri: "/api/session/create", method: .post)
+        let session = try #require(created.object["session_id"] as? String)
+        var headers = Multipart.headers
+        headers[.init("X-Session-ID")!] = session
+        let trained = try await client.execute(
+            uri: "/api/train_models/", method: .post, headers: headers,
+            body: Multipart.body(file: Array(Self.scheduleCSV(entity).utf8), filename: "data.csv", extraFields: ScheduleAPITests.mapping))
+        #expect(trained.status == .ok, "\(trained.error)")
+        return session
+    }
+
+    static func scheduleForm(_ client: any TestClientProtocol, session: String, entity: String, date: String, window: String = "14") async throws -> TestResponse {
+        let body = ["session_id": session, "entity": entity, "date": date, "window": window]
+            .map { "\($0.key)=\(HTML.queryComponent($0.value))" }.joined(separator: "&")
+        return try await client.execute(
+            uri: "/dashboard/schedule", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: body))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func schedulePageShowsTheSamePredictionsAsTheAPIWithHistoryAndNAAndKeepsSessionsApart(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test(workers: true) { client in
+            let mine = try await newTrainedSession(client, entity: Self.hostile)
+            let other = try await newTrainedSession(client, entity: "theirs")
+
+            let form = Self.page(try await client.get("/dashboard/schedule"))
+            #expect(form.contains("<form action=\"/dashboard/schedule\" method=\"post\""))
+            #expect(!form.contains("theirs") && !form.contains("alert(1)"), "the form lists no entity")
+
+            let r = try await Self.scheduleForm(client, session: mine, entity: Self.hostile, date: "2025-03-17")
+            #expect(r.status == .ok)
+            let html = Self.page(r)
+            #expect(!html.contains(Self.hostile))
+            #expect(html.contains("Entity &lt;script&gt;alert(1)&lt;/script&gt; around 2025-03-17"))
+            // The same rows /api/predict answers, in order.
+            let api = try await client.execute(
+                uri: "/api/predict/", method: .post, headers: [.contentType: "application/json", .init("X-Session-ID")!: mine],
+                body: ByteBuffer(string: #"{"id":"<script>alert(1)</script>","target_date":"2025-03-17","window_size":14}"#))
+            let predictions = try #require(api.object["predictions"] as? [[String: Any]])
+            #expect(predictions.count == 14)
+            var position = html.startIndex
+            for p in predictions {
+                let date = try #require(p["date"] as? String), start = try #require(p["start_time"] as? String), end = try #require(p["end_time"] as? String)
+                let row = "data-date=\"\(date)\"><td class=\"date\" data-label=\"Date\">\(date)</td><td data-label=\"Day\">\(p["weekday"] as? String ?? "")</td><td class=\"num\" data-label=\"Start\">\(start)</td><td class=\"num\" data-label=\"End\">\(end)</td>"
+                let found = html.range(of: row, range: position..<html.endIndex)
+                #expect(found != nil, "\(row)")
+                if let found { position = found.upperBound }
+            }
+            let historical = predictions.filter { $0["historical"] as? Bool == true }.count
+            let na = predictions.filter { $0["start_time"] as? String == "NA" || $0["end_time"] as? String == "NA" }.count
+            #expect(historical == 5, "10–14 March are recorded")
+            #expect(na >= 4, "weekends are unreliable")
+            #expect(Self.count("<tr class=\"historical\"", in: html[...]) == historical)
+            #expect(Self.count("<tr class=\"na\"", in: html[...]) == na)
+            let wide = Self.chart("schedule-wide", in: html)
+            #expect(Self.count("data-series=\"recorded-start\"", in: wide) == historical)
+            #expect(Self.count("data-series=\"predicted-start\"", in: wide) == 14 - historical - na)
+
+            let theirs = try await Self.scheduleForm(client, session: mine, entity: "theirs", date: "2025-03-17")
+            #expect(theirs.status == .notFound)
+            #expect(Self.page(theirs).contains("not found in this session"))
+            #expect(try await Self.scheduleForm(client, session: other, entity: "theirs", date: "2025-03-17").status == .ok)
+            #expect(try await Self.scheduleForm(client, session: "no-such-session", entity: "theirs", date: "2025-03-17").status == .unauthorized)
+            #expect(try await Self.scheduleForm(client, session: mine, entity: Self.hostile, date: "someday").status == .badRequest)
+            #expect(try await Self.scheduleForm(client, session: mine, entity: Self.hostile, date: "2025-03-17", window: "0").status == .badRequest)
         }
     }
 }

@@ -12,7 +12,7 @@ enum Page {
         </head>
         <body>
         <header class="top"><nav aria-label="Main"><a class="brand" href="/">Almanac</a>
-        <a href="/#panel-upload">Upload</a><a href="/#panel-uploads">Uploads</a><a href="/#panel-categories">Categories</a><a href="/#panel-health">System health</a></nav></header>
+        <a href="/#panel-upload">Upload</a><a href="/#panel-uploads">Uploads</a><a href="/#panel-categories">Categories</a><a href="/dashboard/anomaly">Anomalies</a><a href="/dashboard/schedule">Schedules</a><a href="/#panel-health">System health</a></nav></header>
         <main id="main">
         <h1>\(heading)</h1>
         \(body)
@@ -96,5 +96,11 @@ enum Page {
         .card dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
         ul.links { padding-left: 1.2rem; columns: 14rem; }
         details summary { cursor: pointer; }
+        .facts { max-width: 24rem; margin-bottom: .8rem; }
+        .facts dd { overflow-wrap: anywhere; }
+        tr.na td { background: #fdf1f1; }
+        tr.historical td { background: #f3f8f4; }
+        select, input { font: inherit; max-width: 100%; }
+        .form-row label { display: flex; flex-wrap: wrap; gap: .3rem; align-items: center; max-width: 100%; }
         """
 }

@@ -5,19 +5,27 @@ import Store
 /// series, shaded interval bands, a marker where the forecast starts, a title and description for screen
 /// readers. Drawn twice by the page, for desktop and phone widths, so its text stays legible at both.
 struct TimeChart: Sendable {
+    /// What the horizontal axis counts: day numbers (labelled as dates) or seconds (labelled as UTC times
+    /// when they look like Unix times, as numbers otherwise).
+    enum XAxis: Sendable { case days, seconds }
+
     struct Point: Sendable {
-        var day: Int32
+        var x: Double
         var value: Double
+        init(day: Int32, value: Double) { x = Double(day); self.value = value }
+        init(x: Double, value: Double) { self.x = x; self.value = value }
+        var day: Int32 { Int32(x) }
     }
 
     struct BandPoint: Sendable {
-        var day: Int32
+        var x: Double
         var lower: Double
         var upper: Double
+        init(day: Int32, lower: Double, upper: Double) { x = Double(day); self.lower = lower; self.upper = upper }
     }
 
     struct Series: Sendable {
-        enum Kind: String, Sendable { case history, forecast, baseline, threshold, flagged }
+        enum Kind: String, Sendable { case history, forecast, baseline, threshold, flagged, points }
         var name: String
         /// Stable key for styling and tests (`data-series`).
         var key: String
@@ -48,10 +56,11 @@ struct TimeChart: Sendable {
     var series: [Series]
     /// A vertical marker (e.g. the first forecast day) and its label.
     var marker: (day: Int32, label: String)?
+    var xAxis: XAxis = .days
 
     func svg(_ layout: Layout, id: String) -> HTML {
-        let allDays = series.flatMap { $0.points.map(\.day) + $0.band.map(\.day) }
-        guard let minDay = allDays.min(), let maxDay = allDays.max() else {
+        let allX = series.flatMap { $0.points.map(\.x) + $0.band.map(\.x) }.filter(\.isFinite)
+        guard let minX = allX.min(), let maxX = allX.max() else {
             return "<p class=\"empty\">No data to draw yet.</p>"
         }
         let (yMin, yMax) = valueRange()
@@ -59,8 +68,8 @@ struct TimeChart: Sendable {
         let lo = ticks.first ?? yMin, hi = ticks.last ?? yMax
         let left = layout.fontSize * 4.2, right = 14.0, top = 14.0, bottom = layout.fontSize * 3.2
         let plotW = layout.width - left - right, plotH = layout.height - top - bottom
-        let span = Double(max(1, maxDay - minDay))
-        func x(_ d: Int32) -> Double { left + Double(d - minDay) / span * plotW }
+        let span = max(xAxis == .days ? 1 : 1e-9, maxX - minX)
+        func x(_ t: Double) -> Double { left + (t - minX) / span * plotW }
         func y(_ v: Double) -> Double { top + (1 - (v - lo) / max(hi - lo, 1e-12)) * plotH }
         let f = Self.coord
 
@@ -79,37 +88,39 @@ struct TimeChart: Sendable {
 
                 """
         }
-        let dayTicks = Self.dayTicks(minDay, maxDay, count: layout.xTicks)
-        for (i, d) in dayTicks.enumerated() {
+        let xTicks = xAxis == .days
+            ? Self.dayTicks(Int32(minX), Int32(maxX), count: layout.xTicks).map(Double.init)
+            : Self.evenTicks(minX, maxX, count: layout.xTicks)
+        for (i, d) in xTicks.enumerated() {
             // The last label ends at its tick so it stays inside the drawing.
-            let anchor = i == dayTicks.count - 1 && dayTicks.count > 1 ? "end" : "middle"
+            let anchor = i == xTicks.count - 1 && xTicks.count > 1 ? "end" : "middle"
             out += """
                 <line x1="\(f(x(d)))" x2="\(f(x(d)))" y1="\(f(top))" y2="\(f(top + plotH))" stroke="#ececec" stroke-width="1"/>\
                 <line x1="\(f(x(d)))" x2="\(f(x(d)))" y1="\(f(top + plotH))" y2="\(f(top + plotH + 5))" stroke="#555"/>\
-                <text x="\(f(x(d)))" y="\(f(top + plotH + layout.fontSize * 1.5))" text-anchor="\(anchor)" fill="#333">\(Self.formatDay(d, short: layout.shortDates))</text>
+                <text x="\(f(x(d)))" y="\(f(top + plotH + layout.fontSize * 1.5))" text-anchor="\(anchor)" fill="#333">\(xLabel(d, span: span, short: layout.shortDates))</text>
 
                 """
         }
         out += """
             <line x1="\(f(left))" x2="\(f(left + plotW))" y1="\(f(top + plotH))" y2="\(f(top + plotH))" stroke="#555"/>\
             <line x1="\(f(left))" x2="\(f(left))" y1="\(f(top))" y2="\(f(top + plotH))" stroke="#555"/>\
-            <text x="\(f(left + plotW / 2))" y="\(f(layout.height - layout.fontSize * 0.4))" text-anchor="middle" fill="#333">Date</text>\
+            <text x="\(f(left + plotW / 2))" y="\(f(layout.height - layout.fontSize * 0.4))" text-anchor="middle" fill="#333">\(xAxisTitle(minX, maxX))</text>\
             <text transform="translate(\(f(layout.fontSize)) \(f(top + plotH / 2))) rotate(-90)" text-anchor="middle" fill="#333">\(valueLabel)</text>
             </g>
 
             """
-        if let marker, marker.day >= minDay, marker.day <= maxDay {
-            let fitsRight = x(marker.day) + Double(marker.label.count) * layout.fontSize * 0.62 + 6 < left + plotW
+        if let marker, Double(marker.day) >= minX, Double(marker.day) <= maxX {
+            let fitsRight = x(Double(marker.day)) + Double(marker.label.count) * layout.fontSize * 0.62 + 6 < left + plotW
             out += """
-                <g class="marker" aria-hidden="true"><line x1="\(f(x(marker.day)))" x2="\(f(x(marker.day)))" y1="\(f(top))" y2="\(f(top + plotH))" stroke="#777" stroke-dasharray="4 4"/>\
-                <text x="\(f(x(marker.day) + (fitsRight ? 4 : -4)))" y="\(f(top + layout.fontSize))" text-anchor="\(fitsRight ? "start" : "end")" fill="#444">\(marker.label)</text></g>
+                <g class="marker" aria-hidden="true"><line x1="\(f(x(Double(marker.day))))" x2="\(f(x(Double(marker.day))))" y1="\(f(top))" y2="\(f(top + plotH))" stroke="#777" stroke-dasharray="4 4"/>\
+                <text x="\(f(x(Double(marker.day)) + (fitsRight ? 4 : -4)))" y="\(f(top + layout.fontSize))" text-anchor="\(fitsRight ? "start" : "end")" fill="#444">\(marker.label)</text></g>
 
                 """
         }
         out += "<g clip-path=\"url(#\(id)-clip)\">\n"
         for s in series where !s.band.isEmpty {
-            let upper = s.band.map { "\(f(x($0.day))),\(f(y($0.upper)))" }
-            let lower = s.band.reversed().map { "\(f(x($0.day))),\(f(y($0.lower)))" }
+            let upper = s.band.map { "\(f(x($0.x))),\(f(y($0.upper)))" }
+            let lower = s.band.reversed().map { "\(f(x($0.x))),\(f(y($0.lower)))" }
             out += """
                 <path class="band" data-series="\(s.key)" d="M\(upper.joined(separator: "L"))L\(lower.joined(separator: "L"))Z" \
                 fill="\(s.color)" fill-opacity="0.13" stroke="\(s.color)" stroke-opacity="0.45" stroke-width="0.8"><title>\(s.name): 95% interval</title></path>
@@ -117,13 +128,13 @@ struct TimeChart: Sendable {
                 """
         }
         for s in series where !s.points.isEmpty {
-            if s.kind == .flagged {
+            if s.kind == .flagged || s.kind == .points {
                 for p in s.points {
-                    out += "<circle class=\"point flagged\" data-series=\"\(s.key)\" cx=\"\(f(x(p.day)))\" cy=\"\(f(y(p.value)))\" r=\"4.5\" fill=\"\(s.color)\" stroke=\"#fff\"/>"
+                    out += "<circle class=\"point \(s.kind.rawValue)\" data-series=\"\(s.key)\" cx=\"\(f(x(p.x)))\" cy=\"\(f(y(p.value)))\" r=\"4.5\" fill=\"\(s.color)\" stroke=\"#fff\"><title>\(s.name)</title></circle>"
                 }
                 continue
             }
-            let d = s.points.map { "\(f(x($0.day))),\(f(y($0.value)))" }.joined(separator: "L")
+            let d = s.points.map { "\(f(x($0.x))),\(f(y($0.value)))" }.joined(separator: "L")
             let width = s.kind == .history ? 1.6 : 2.2
             let dash: HTML = s.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
             out += """
@@ -142,7 +153,10 @@ struct TimeChart: Sendable {
         for s in series {
             let dash: HTML = s.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
             let fill: HTML = s.band.isEmpty ? "" : "<rect x=\"0\" y=\"1\" width=\"30\" height=\"12\" fill=\"\(s.color)\" fill-opacity=\"0.18\"/>"
-            let swatch: HTML = """
+            let dot = s.kind == .flagged || s.kind == .points
+            let swatch: HTML = dot
+                ? "<svg class=\"swatch\" width=\"30\" height=\"14\" viewBox=\"0 0 30 14\" aria-hidden=\"true\"><circle cx=\"15\" cy=\"7\" r=\"5\" fill=\"\(s.color)\"/></svg>"
+                : """
                 <svg class="swatch" width="30" height="14" viewBox="0 0 30 14" aria-hidden="true">\(fill)<line x1="1" x2="29" y1="7" y2="7" \
                 stroke="\(s.color)" stroke-width="\(s.kind == .history ? "2" : "2.6")"\(dash)/></svg>
                 """
@@ -183,6 +197,37 @@ struct TimeChart: Sendable {
     static func dayTicks(_ lo: Int32, _ hi: Int32, count: Int) -> [Int32] {
         guard hi > lo, count > 1 else { return [lo] }
         return (0..<count).map { lo + Int32((Double(hi - lo) * Double($0) / Double(count - 1)).rounded()) }
+    }
+
+    static func evenTicks(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
+        guard hi > lo, count > 1 else { return [lo] }
+        return (0..<count).map { lo + (hi - lo) * Double($0) / Double(count - 1) }
+    }
+
+    /// Seconds at or above this are read as Unix times (2001 onwards) and labelled as UTC dates and times.
+    static let unixTimeFloor = 1e9
+
+    func xAxisTitle(_ lo: Double, _ hi: Double) -> String {
+        switch xAxis {
+        case .days: return "Date"
+        case .seconds: return lo >= Self.unixTimeFloor ? "Time (UTC)" : "Time (seconds)"
+        }
+    }
+
+    func xLabel(_ t: Double, span: Double, short: Bool) -> String {
+        switch xAxis {
+        case .days: return Self.formatDay(Int32(t), short: short)
+        case .seconds:
+            guard t >= Self.unixTimeFloor else { return Self.formatValue(t, step: span / 5) }
+            let whole = (t).rounded(.down)
+            let day = Int32((whole / 86_400).rounded(.down))
+            let seconds = Int(whole - Double(day) * 86_400)
+            let clock = String(format: "%02d:%02d", seconds / 3600, seconds / 60 % 60)
+            if span < 600 { return clock + String(format: ":%02d", seconds % 60) }
+            if span < 86_400 && short { return clock }
+            if span < 14 * 86_400 { return String(Self.formatDay(day, short: true).dropLast(2)) + clock }
+            return Self.formatDay(day, short: short)
+        }
     }
 
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

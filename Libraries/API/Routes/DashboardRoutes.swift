@@ -10,6 +10,7 @@ import Store
 struct DashboardRoutes {
     let runtime: AlmanacRuntime
     let io: NIOThreadPool
+    let serving: ModelServing
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         registry.add(router, .get, "/", summary: "Dashboard: upload, uploads, categories, system health (HTML)") { request, _ in
@@ -36,6 +37,15 @@ struct DashboardRoutes {
             let duplicate = try q.string("duplicate", maxLength: 8) == "1"
             let body = Page.section(id: "batch", title: "Upload status", BatchView.render(record, duplicate: duplicate))
             return Self.html(Page.render(title: "Batch \(batch)", heading: "Upload \(record.originalFilename)", body: body))
+        }
+        registry.add(router, .get, "/dashboard/anomaly", summary: "Dashboard: a series' anomaly baseline by version: training data, thresholds, flagged points (HTML)") { request, _ in
+            try await AnomalyPage(serving: serving).response(request)
+        }
+        registry.add(router, .get, "/dashboard/schedule", summary: "Dashboard: the form for an entity's predicted schedule (HTML)") { _, _ in
+            SchedulePage(routes: ScheduleRoutes(runtime: runtime, serving: serving, io: io)).page(nil, result: nil)
+        }
+        registry.add(router, .post, "/dashboard/schedule", summary: "Dashboard: an entity's start and end times around a date, NA when unreliable (HTML form: session_id, entity, date, window)") { request, _ in
+            try await SchedulePage(routes: ScheduleRoutes(runtime: runtime, serving: serving, io: io)).response(request)
         }
         registry.add(router, .post, "/dashboard/upload", summary: "Dashboard form upload (multipart field \"file\"); redirects to the batch page") { request, context in
             do {

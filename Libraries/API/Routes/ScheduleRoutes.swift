@@ -299,15 +299,23 @@ struct ScheduleRoutes {
         }
         let window = body.window_size ?? 7
         guard (1...Self.maxWindow).contains(window) else { throw APIError.badRequest("window_size must be between 1 and \(Self.maxWindow) (got \(window))") }
+        let out = try await predictions(sessionID: session.sessionID, entity: entity, target: target, window: window)
+        return try JSONResponse.make(["predictions": out])
+    }
+
+    /// The window of days around `target` for one entity of a session: recorded days as recorded
+    /// (`historical`), the others from the session's latest model (`"NA"` when unreliable). Shared by
+    /// `/api/predict` and the dashboard's schedule page. A 404 when the entity is not in the session's data,
+    /// a 409 when no model is trained yet.
+    func predictions(sessionID: String, entity: String, target: CivilDate, window: Int) async throws -> [Prediction] {
         let models = try serving.models
-        let records = try await models.scheduleRecords(sessionID: session.sessionID, entity: entity)
+        let records = try await models.scheduleRecords(sessionID: sessionID, entity: entity)
         guard !records.isEmpty else { throw APIError.notFound("id \"\(entity.prefix(60))\" not found in this session's data") }
-        guard let number = try await models.latestModelVersion(kind: .schedule, subject: session.sessionID) else {
+        guard let number = try await models.latestModelVersion(kind: .schedule, subject: sessionID) else {
             throw APIError(.conflict, "no model trained in this session yet: POST /api/train_models/ first")
         }
-        let sid = session.sessionID
-        let loaded = try await serving.scheduleCache.value("schedule/\(sid)/\(number)") {
-            guard let record = try await models.modelVersion(kind: .schedule, subject: sid, version: number) else { return nil }
+        let loaded = try await serving.scheduleCache.value("schedule/\(sessionID)/\(number)") {
+            guard let record = try await models.modelVersion(kind: .schedule, subject: sessionID, version: number) else { return nil }
             return try JSONDecoder().decode(ScheduleModel.self, from: Data(record.model.utf8))
         }
         guard let model = loaded else { throw APIError.notFound("the session's model is gone (session deleted?)") }
@@ -329,6 +337,6 @@ struct ScheduleRoutes {
                 out.append(Prediction(date: day.europeanString, weekday: day.weekday.shortName, start_time: p.startText, end_time: p.endText, historical: false))
             }
         }
-        return try JSONResponse.make(["predictions": out])
+        return out
     }
 }

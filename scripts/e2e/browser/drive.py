@@ -5,7 +5,8 @@ fd 3, replies on fd 4, each message JSON ended by a NUL byte). Python standard l
 Uses the dashboard as a person would: uploads a CSV through the page's own form (the file input and the
 submit button, so the page's script sends it with its progress bar), watches the batch complete without
 reloading, opens a category, waits for the forecast, then checks the chart through the DOM and saves
-screenshots at phone (390 px) and desktop (1280 px) widths.
+screenshots at phone (390 px) and desktop (1280 px) widths. Then fits an anomaly baseline through the API
+and checks and screenshots the dashboard's anomaly page the same way.
 """
 import argparse
 import base64
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 
 class Fail(Exception):
@@ -219,6 +221,42 @@ def check_chart(b, width):
         width, shown, chart["history"][0]["points"], sorted(f["series"] for f in chart["forecasts"]), chart["xLabels"][:3] + ["…"]))
 
 
+def check_anomaly_page(b, base, out):
+    """Fits a baseline (120 hourly points, two spikes) through seed 004's API, then opens it on the
+    dashboard's anomaly page: the chart holds the data, the baseline, both thresholds and the two flagged points."""
+    import math
+    start = 1767225600  # 2026-01-01 00:00 UTC
+    ts = [start + 3600 * i for i in range(120)]
+    vs = [round(50 + 3 * math.sin(2 * math.pi * (i % 24) / 24) + (i * 7 % 5) - 2, 2) for i in range(120)]
+    vs[40] += 30
+    vs[95] -= 25
+    req = urllib.request.Request(base + "/fit/sensor-1", method="POST",
+                                 data=json.dumps({"timestamps": ts, "values": vs}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=300) as r:
+        fitted = json.load(r)
+    print("  anomaly baseline fitted: sensor-1 %s" % fitted.get("version"))
+    b.viewport(1280)
+    b.navigate(base + "/dashboard/anomaly?series_id=sensor-1")
+    for width in (1280, 390):
+        b.viewport(width)
+        chart = "#anomaly-wide" if width >= 600 else "#anomaly-narrow"
+        visible = b.eval("getComputedStyle(document.querySelector('%s')).display" % chart)
+        if visible == "none":
+            raise Fail("%s is hidden at %d px" % (chart, width))
+        for key in ("data", "baseline", "upper", "lower"):
+            if b.eval("document.querySelectorAll('%s path[data-series=%s]').length" % (chart, key)) != 1:
+                raise Fail("the anomaly chart at %d px lacks its %s line" % (width, key))
+        flagged = b.eval("document.querySelectorAll('%s circle.flagged').length" % chart)
+        if flagged != 2:
+            raise Fail("the anomaly chart at %d px flags %s points, not the 2 spikes" % (width, flagged))
+        overflow = b.eval("document.documentElement.scrollWidth > window.innerWidth")
+        if overflow:
+            raise Fail("the anomaly page scrolls sideways at %d px" % width)
+        b.screenshot(os.path.join(out, "anomaly-%d.png" % width), width)
+    print("  anomaly page: data, baseline, thresholds and 2 flagged points at 1280 and 390 px")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--chromium", required=True)
@@ -228,6 +266,7 @@ def main():
     ap.add_argument("--hostile", required=True, help="a category name made of markup, which must render as text")
     ap.add_argument("--out", required=True)
     ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--only-anomaly", action="store_true", help="check only the anomaly page")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     log = open(os.path.join(a.out, "chromium.log"), "wb")
@@ -238,6 +277,10 @@ def main():
         b.navigate(a.base + "/")
         if b.eval("document.title") != "Dashboard · Almanac":
             raise Fail("home page title is %r" % b.eval("document.title"))
+        if a.only_anomaly:
+            check_anomaly_page(b, a.base, a.out)
+            print("browser e2e: ok (anomaly page only)")
+            return
 
         t0 = time.time()
         upload_through_form(b, a.csv)
@@ -296,6 +339,7 @@ def main():
         if b.dialogs():
             raise Fail("a dialog opened: the category name ran as script")
         print("  a category named %s renders as text, no dialog" % a.hostile)
+        check_anomaly_page(b, a.base, a.out)
         print("browser e2e: ok")
     finally:
         b.close()
