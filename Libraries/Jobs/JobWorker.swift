@@ -53,10 +53,10 @@ public struct JobWorker: Service {
         consumerID: String = JobWorker.defaultConsumerID(),
         concurrency: Int = 1,
         retry: RetryPolicy = .init(),
-        heartbeatTTL: Duration = .seconds(10),
+        heartbeatTTL: Duration = .seconds(5),
         pollTimeout: Duration = .seconds(1),
         gracePeriod: Duration = .seconds(6),
-        reaperInterval: Duration = .seconds(3),
+        reaperInterval: Duration = .seconds(1),
         hooks: any JobHooks = NoHooks(),
         logger: Logger,
         handler: @escaping @Sendable (JobMessage) async throws -> Void

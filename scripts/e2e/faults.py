@@ -418,15 +418,26 @@ class Run:
             time.sleep(0.8)
 
     def sigterm_mid_job(self):
-        """SIGTERM to each worker while it holds a message: exit 0 within 8 s; the job completes later (the
-        final checks find no failed job)."""
-        for w in self.workers:
-            deadline = time.monotonic() + 6
-            held = []
-            while time.monotonic() < deadline and not held:
-                held = self.held(w)
-                if not held:
+        """SIGTERM to every worker, each kind's first one chosen while it holds a message (the one of its kind
+        that first holds one, waiting up to 15 s): exit 0 within 8 s; the job completes later (the final checks
+        find no failed job)."""
+        order = []
+        for kind in ("etl", "forecast"):
+            group = [w for w in self.workers if w.kind == kind]
+            deadline = time.monotonic() + 15
+            chosen = None
+            while time.monotonic() < deadline and chosen is None:
+                for w in group:
+                    held = self.held(w)
+                    if held:
+                        chosen = (w, held)
+                        break
+                else:
                     time.sleep(0.05)
+            if chosen:
+                order.append(chosen)
+            order += [(w, []) for w in group if chosen is None or w is not chosen[0]]
+        for w, held in order:
             t = time.monotonic()
             w.proc.send_signal(signal.SIGTERM)
             try:

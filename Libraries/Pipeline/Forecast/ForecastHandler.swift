@@ -29,10 +29,10 @@ public struct ForecastHandler: Sendable {
         }
     }
 
-    static let leaseTTL = 30.0
+    static let leaseTTL = 10.0
 
     /// Holds the category's lease in the database while `body` runs, so forecast-worker processes never fit
-    /// one category twice at once; the lease is renewed every 10 s and lapses 30 s after a killed worker.
+    /// one category twice at once; the lease is renewed every 3.3 s and lapses 10 s after a killed worker.
     func withForecastLease(_ category: String, _ body: @Sendable () async throws -> Void) async throws {
         let store = runtime.store
         let owner = "\(ProcessIdentity.name)-\(UInt64.random(in: 0...UInt64.max))"
