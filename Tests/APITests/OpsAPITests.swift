@@ -139,6 +139,20 @@ struct OpsAPITests {
     }
 
     @Test(arguments: Backend.allCases)
+    func systemHealthCountsLiveWorkers(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test(workers: true) { client in
+            let alive = try await eventually("workers registered") { () -> [Int]? in
+                let queues = try await client.get("/health/system").object["queues"] as? [[String: Any]] ?? []
+                let counts = queues.compactMap { $0["workers_alive"] as? Int }
+                return counts.count == 3 && counts.allSatisfy { $0 > 0 } ? counts : nil
+            }
+            #expect(alive.count == 3)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func systemHealthReportsMemoryQueuesAndFailedJobs(_ backend: Backend) async throws {
         let fx = try await APIFixture.make(backend)
         defer { Task { await fx.close() } }
@@ -158,6 +172,7 @@ struct OpsAPITests {
             let queues = try #require(r.object["queues"] as? [[String: Any]])
             #expect(queues.map { $0["queue"] as? String } == ["etl_queue", "forecast_queue", "train_queue"])
             #expect(queues.first?["ready"] as? Int == 1)
+            #expect(queues.map { $0["workers_alive"] as? Int } == [0, 0, 0], "no worker runs in this test")
             // The filters of GET /jobs see the same records.
             let list = try await client.get("/jobs?status=failed")
             #expect(list.array.map { $0["job_id"] as? String } == ["etl-broken"])

@@ -18,6 +18,13 @@ struct OpsRoutes {
         var processing: Int
         var delayed: Int
         var dead: Int
+        /// Consumers whose heartbeat is alive on this queue (worker processes × their concurrency).
+        var workersAlive: Int
+
+        enum CodingKeys: String, CodingKey {
+            case queue, ready, processing, delayed, dead
+            case workersAlive = "workers_alive"
+        }
     }
 
     struct SystemReport: Encodable {
@@ -42,11 +49,14 @@ struct OpsRoutes {
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         _ = Self.started  // uptime counts from when the routes are built, not from the first request
-        registry.add(router, .get, "/health/system", summary: "Process memory, queue depths and job counts") { _, _ in
+        registry.add(router, .get, "/health/system", summary: "Process memory, queue depths, live workers and job counts") { _, _ in
             var queues: [QueueReport] = []
             for queue in Self.queues {
                 let d = try await runtime.queue.depth(of: queue)
-                queues.append(QueueReport(queue: queue.rawValue, ready: d.ready, processing: d.processing, delayed: d.delayed, dead: d.dead))
+                let alive = try await runtime.queue.liveConsumers(queue: queue).count
+                queues.append(QueueReport(
+                    queue: queue.rawValue, ready: d.ready, processing: d.processing, delayed: d.delayed, dead: d.dead,
+                    workersAlive: alive))
             }
             let counts = try await runtime.store.jobCounts()
             let report = SystemReport(
