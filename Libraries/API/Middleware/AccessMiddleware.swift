@@ -148,7 +148,7 @@ struct RateLimitMiddleware: RouterMiddleware {
 
 /// Header and body size limits, checked before any handler runs: headers over `maxHeaderBytes` → 431, a
 /// declared body over the route's limit (`MAX_UPLOAD_BYTES` and the multipart envelope for uploads, the JSON
-/// limit elsewhere) → 413.
+/// limit elsewhere) → 413; a body with a `Content-Encoding` other than identity → 415.
 struct SizeLimitMiddleware: RouterMiddleware {
     typealias Context = AlmanacContext
     let maxHeaderBytes: Int
@@ -162,6 +162,10 @@ struct SizeLimitMiddleware: RouterMiddleware {
         }
         // Uploads (any multipart body: /upload and the other upload forms): the file may be MAX_UPLOAD_BYTES plus
         // the multipart envelope; the route checks the file itself. Everything else has the JSON limit.
+        // A compressed body is never inflated (a gzip bomb stays a few bytes): refused before it is read.
+        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+            throw APIError(.unsupportedMediaType, "compressed request bodies (Content-Encoding: \(encoding.prefix(40))) are not accepted")
+        }
         let multipart = request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") ?? false
         let limit = multipart ? maxUploadBytes + 64 * 1024 : context.maxUploadSize
         if let raw = request.headers[.contentLength] {

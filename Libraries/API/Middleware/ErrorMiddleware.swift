@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns what the router could not route into JSON errors: an unknown path is a 404, a known path with
 /// another method is a 405 with `Allow`; any other unexpected error becomes a JSON 500 that is logged.
@@ -25,6 +26,12 @@ struct ErrorMiddleware: RouterMiddleware {
             throw APIError(.notFound, "no route for \(request.method.rawValue) \(request.uri.path.prefix(200))")
         } catch let error as HTTPError {
             throw APIError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
+        } catch let error as HTTPParserError {
+            // The connection's bytes did not make the request they announced: a client error, not a 500.
+            if case .invalidEOFState = error {
+                throw APIError(.badRequest, "the request body ended before its declared Content-Length")
+            }
+            throw APIError(.badRequest, "malformed HTTP request (\(error))")
         } catch let error as DecodingError {
             throw APIError(.badRequest, "malformed JSON body: \(Self.describe(error))")
         } catch {

@@ -25,6 +25,7 @@ struct ScheduleRoutes {
     let io: NIOThreadPool
 
     static let maxWindow = 366
+    static let maxEntityLength = 100
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         registry.add(router, .get, "/api", summary: "Summary of the work-schedule prediction API") { _, _ in
@@ -234,6 +235,10 @@ struct ScheduleRoutes {
                 }
                 let entity = value(0), dateText = value(1), startText = value(2), endText = value(3)
                 guard !entity.isEmpty else { failure = APIError.badRequest("line \(line): empty \(mapping.id)"); return }
+                guard entity.count <= Self.maxEntityLength else {
+                    failure = APIError.badRequest("line \(line): \(mapping.id) is longer than \(Self.maxEntityLength) characters")
+                    return
+                }
                 guard let date = CivilDate(parsing: dateText) else {
                     failure = APIError.badRequest("line \(line): bad date \"\(dateText.prefix(40))\" in column \(mapping.date) (expected YYYY-MM-DD or DD/MM/YYYY)")
                     return

@@ -43,6 +43,7 @@ struct UploadRoutes {
         let received = try await receiver.receive(request.body)
         let tempPath = received.tempPath
         do {
+            if let problem = Self.fileNameProblem(received.filename) { throw APIError.badRequest(problem) }
             if let problem = try await io.runIfActive({ SalesFileCheck.problem(path: tempPath) }) {
                 throw APIError.badRequest(problem)
             }
@@ -87,5 +88,23 @@ struct UploadRoutes {
             context.logger.info("upload accepted", metadata: ["batch.num": "\(batchNum)", "bytes": "\(received.size)"])
             return batchNum
         }
+    }
+
+    /// A file name no file system produces (NUL or other control characters, more than 255 bytes), or one whose
+    /// last extension says it is not CSV text (`sales.csv.exe`), is refused. A path in the name is dropped, not
+    /// refused (RFC 7578 §4.2): the stored name is always Almanac's own.
+    static func fileNameProblem(_ name: String) -> String? {
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "the file name contains NUL or control characters"
+        }
+        if name.utf8.count > 255 { return "the file name is \(name.utf8.count) bytes long; the limit is 255" }
+        let base = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? name
+        if let dot = base.lastIndex(of: "."), base.index(after: dot) < base.endIndex {
+            let ext = base[base.index(after: dot)...].lowercased()
+            guard ext == "csv" || ext == "txt" else {
+                return "the file name \"\(base.prefix(60))\" ends in .\(ext.prefix(20)): a sales file is .csv or .txt"
+            }
+        }
+        return nil
     }
 }
