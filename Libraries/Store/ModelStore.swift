@@ -40,6 +40,10 @@ public protocol ModelStore: Sendable {
     func modelSubjects(kind: ModelKind, limit: Int) async throws -> [String]
     /// Every version of (kind, subject), newest first, without the serialized models.
     func modelVersions(kind: ModelKind, subject: String) async throws -> [ModelVersionSummary]
+    /// Retention: deletes every version but the newest `keep` of each (kind, subject) — the latest always
+    /// stays — and returns how many went (with `dryRun`, how many would go). Versions are deleted whole,
+    /// never changed.
+    func deleteOldModelVersions(keep: Int, dryRun: Bool) async throws -> Int
 }
 
 public enum ModelKind: String, Sendable, Codable, CaseIterable {

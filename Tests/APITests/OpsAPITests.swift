@@ -191,7 +191,10 @@ struct OpsAPITests {
 
     @Test(arguments: Backend.allCases)
     func retentionDeletesOldUploadFilesAndForecastsButNotPendingUploads(_ backend: Backend) async throws {
-        let admin = ["ADMIN_TOKEN": "admin-secret-token", "RETENTION_UPLOAD_DAYS": "2", "RETENTION_FORECAST_DAYS": "30"]
+        let admin = [
+            "ADMIN_TOKEN": "admin-secret-token", "RETENTION_UPLOAD_DAYS": "2", "RETENTION_FORECAST_DAYS": "30",
+            "RETENTION_MODEL_VERSIONS": "2",
+        ]
         let fx = try await APIFixture.make(backend, env: admin)
         defer { Task { await fx.close() } }
         let dir = fx.runtime.config.uploadDirectory
@@ -204,6 +207,13 @@ struct OpsAPITests {
         try await fx.runtime.store.saveForecasts(
             category: "alpha", fingerprint: "f", lastDate: DayNumber.format(today),
             forecasts: [CategoryForecast(modelType: .holtWinters, points: points)], accuracy: [], batchNum: nil, notes: nil)
+        // Four versions of one series, one of another: the two newest of the first go on, the other is untouched.
+        let models = try #require(fx.runtime.store as? any ModelStore)
+        for (subject, n) in [("s1", 1), ("s1", 2), ("s1", 3), ("s1", 4), ("s2", 1)] {
+            _ = try await models.insertModelVersion(NewModelVersion(
+                kind: .anomaly, subject: subject, params: "{}", metrics: "{}", trainingSummary: "{}", trainingData: nil,
+                model: "{}", jobID: "retention-\(subject)-\(n)"))
+        }
         try await fx.test { client in
             let upload = try await client.upload(salesCSV())
             #expect(upload.status == .accepted)
@@ -215,6 +225,7 @@ struct OpsAPITests {
             #expect(dry.object["dry_run"] as? Bool == true)
             #expect(dry.object["upload_files_deleted"] as? [String] == ["old-done.csv"])
             #expect(dry.object["forecasts_deleted"] as? Int == 2)
+            #expect(dry.object["model_versions_deleted"] as? Int == 2)
             #expect(try fx.uploadedFiles().contains("old-done.csv"), "a dry run deletes nothing")
             let run = try await client.execute(uri: "/admin/retention/run", method: .post, headers: token)
             #expect(run.status == .ok, "\(run.error)")
@@ -222,6 +233,10 @@ struct OpsAPITests {
             #expect(try fx.uploadedFiles().sorted() == [pending, "recent.csv"].sorted())
             let left = try await fx.runtime.store.forecasts(ForecastQuery(category: "alpha"))
             #expect(left.count == 2)
+            #expect(run.object["model_versions_deleted"] as? Int == 2)
+            #expect(try await models.modelVersions(kind: .anomaly, subject: "s1").map(\.version) == [4, 3])
+            #expect(try await models.modelVersions(kind: .anomaly, subject: "s2").map(\.version) == [1])
+            #expect(try await models.latestModelVersion(kind: .anomaly, subject: "s1") == 4)
             let again = try await client.execute(uri: "/admin/retention/run", method: .post, headers: token)
             #expect(again.object["forecasts_deleted"] as? Int == 0)
             #expect(try await client.execute(uri: "/admin/retention/run", method: .post).status == .unauthorized)

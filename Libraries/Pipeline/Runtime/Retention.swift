@@ -6,7 +6,8 @@ import Store
 
 /// Data retention: raw upload files older than `RETENTION_UPLOAD_DAYS` (by modification time; the upload's
 /// metadata stays) and forecasts for days more than `RETENTION_FORECAST_DAYS` ago. A policy of 0 days keeps
-/// everything. Files of uploads still waiting for or in ETL are never removed.
+/// everything. Files of uploads still waiting for or in ETL are never removed. Model versions beyond the
+/// newest `RETENTION_MODEL_VERSIONS` of each series or session are deleted (the latest always stays).
 public struct RetentionReport: Codable, Sendable, Equatable {
     public var dryRun: Bool
     public var uploadDays: Int
@@ -15,11 +16,14 @@ public struct RetentionReport: Codable, Sendable, Equatable {
     public var uploadBytesFreed: Int
     public var forecastsCutoff: String?
     public var forecastsDeleted: Int
+    public var modelVersionsKept: Int = 0
+    public var modelVersionsDeleted: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case dryRun = "dry_run", uploadDays = "upload_days", forecastDays = "forecast_days"
         case uploadFilesDeleted = "upload_files_deleted", uploadBytesFreed = "upload_bytes_freed"
         case forecastsCutoff = "forecasts_cutoff", forecastsDeleted = "forecasts_deleted"
+        case modelVersionsKept = "model_versions_kept", modelVersionsDeleted = "model_versions_deleted"
     }
 }
 
@@ -52,9 +56,14 @@ public enum Retention {
             report.forecastsCutoff = cutoff
             report.forecastsDeleted = try await runtime.store.deleteForecasts(before: cutoff, dryRun: dryRun)
         }
-        if !dryRun && (!report.uploadFilesDeleted.isEmpty || report.forecastsDeleted > 0) {
+        if let models = runtime.store as? any ModelStore {
+            report.modelVersionsKept = config.retentionModelVersions
+            report.modelVersionsDeleted = try await models.deleteOldModelVersions(keep: config.retentionModelVersions, dryRun: dryRun)
+        }
+        if !dryRun && (!report.uploadFilesDeleted.isEmpty || report.forecastsDeleted > 0 || report.modelVersionsDeleted > 0) {
             runtime.logger.notice("retention applied", metadata: [
                 "upload_files_deleted": "\(report.uploadFilesDeleted.count)", "forecasts_deleted": "\(report.forecastsDeleted)",
+                "model_versions_deleted": "\(report.modelVersionsDeleted)",
             ])
         }
         return report
