@@ -459,16 +459,21 @@ class Run:
         log(f"phase C: {count} uploads, FLUSHALL mid-run")
         flushed_at = None
         before = []
+        # The SIGTERMs run beside the uploads, so the workers have messages in hand when they are chosen.
+        terms = threading.Thread(target=self.sigterm_mid_job, daemon=True)
         for n, i in enumerate(range(first, first + count)):
             self.upload(i, files[i][0])
-            if n == 3:
-                self.sigterm_mid_job()
+            if n == 1:
+                terms.start()
             if n == count // 2 + 2:
                 redis("FLUSHALL")
                 flushed_at = time.monotonic()
                 before = list(self.batches)
                 log(f"FLUSHALL with {len(before)} batches accepted")
             time.sleep(0.6)
+        terms.join(timeout=120)
+        if terms.is_alive():
+            raise Failure("the SIGTERM round did not finish")
 
         def all_before_completed():
             rows = psql(self.db_url, "SELECT batch_num FROM upload_metadata WHERE status = 'completed'")
