@@ -121,6 +121,11 @@ struct UploadAPITests {
             let csv = "Date,product_id,category,sales\n2024-01-01,P-é,Café --\(Multipart.boundary)x,1.5\n"
             let accepted = try await client.upload(csv, filename: "ventes-été.csv")
             #expect(accepted.status == .accepted, "\(accepted.error)")
+            // An epilogue after the closing boundary is ignored, as the parser ignores it, whatever its bytes.
+            var epilogue = Multipart.body(file: Array("Date,product_id,category,sales\n2024-02-01,P-1,Épicerie,2\n".utf8))
+            epilogue.writeBytes(Array("Notä: header-like text\r\n".utf8))
+            let withEpilogue = try await client.execute(uri: "/upload", method: .post, headers: Multipart.headers, body: epilogue)
+            #expect(withEpilogue.status == .accepted, "\(withEpilogue.error)")
             // The server is still there.
             #expect(try await client.get("/health").status == .ok)
         }

@@ -5,7 +5,9 @@ import NIOCore
 /// 128-entry table with the byte and traps on anything above 0x7F, taking the whole process down
 /// (found by schemathesis). Header values (a UTF-8 `filename`, say) and part bodies are not inspected.
 struct MultipartHeaderGuard {
-    private enum State { case preamble(matched: Int), body(matched: Int), afterBoundary, headerName(lineStart: Bool), headerValue, headersEnd }
+    private enum State {
+        case preamble(matched: Int), body(matched: Int), afterBoundary(seenByte: Bool), headerName(lineStart: Bool), headerValue, headersEnd, epilogue
+    }
 
     private let delimiter: [UInt8]
     private var state: State
@@ -22,12 +24,20 @@ struct MultipartHeaderGuard {
             case .preamble(let matched):
                 // As the parser does: the first boundary may come without the CRLF before it.
                 let next = matched == 0 && byte == delimiter[2] ? 3 : (byte == delimiter[matched] ? matched + 1 : (byte == delimiter[0] ? 1 : 0))
-                state = next == delimiter.count ? .afterBoundary : .preamble(matched: next)
+                state = next == delimiter.count ? .afterBoundary(seenByte: false) : .preamble(matched: next)
             case .body(let matched):
                 let next = byte == delimiter[matched] ? matched + 1 : (byte == delimiter[0] ? 1 : 0)
-                state = next == delimiter.count ? .afterBoundary : .body(matched: next)
-            case .afterBoundary:
-                if byte == UInt8(ascii: "\n") { state = .headerName(lineStart: true) }
+                state = next == delimiter.count ? .afterBoundary(seenByte: false) : .body(matched: next)
+            case .afterBoundary(let seenByte):
+                // As the parser does: a "-" right after a boundary closes the body, and what follows is an
+                // epilogue it ignores; otherwise the part's headers start on the next line.
+                if byte == UInt8(ascii: "-") && !seenByte {
+                    state = .epilogue
+                } else if byte == UInt8(ascii: "\n") {
+                    state = .headerName(lineStart: true)
+                } else {
+                    state = .afterBoundary(seenByte: true)
+                }
             case .headerName(let lineStart):
                 if lineStart && byte == UInt8(ascii: "\r") {
                     state = .headersEnd
@@ -42,6 +52,8 @@ struct MultipartHeaderGuard {
                 if byte == UInt8(ascii: "\n") { state = .headerName(lineStart: true) }
             case .headersEnd:
                 state = .body(matched: 0)
+            case .epilogue:
+                return
             }
         }
     }
