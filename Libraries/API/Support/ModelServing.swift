@@ -7,21 +7,18 @@ import Pipeline
 import Redis
 import Store
 
-/// What the model routes share: the LRU caches of decoded versions, the latency telemetry, the admin token
-/// and the way a fit is handed to train-worker and waited for.
+/// What the model routes share: the LRU caches of decoded versions, the latency telemetry and the way a fit is handed to train-worker and waited for.
 final class ModelServing: Sendable {
     let runtime: AlmanacRuntime
     let anomalyCache: ModelCache<AnomalyBaseline>
     let scheduleCache: ModelCache<ScheduleModel>
     let telemetry: LatencyTelemetry
-    let admin: AdminTokenCheck
 
-    init(runtime: AlmanacRuntime, redis: RedisClient?, policy: AccessPolicy) {
+    init(runtime: AlmanacRuntime, redis: RedisClient?) {
         self.runtime = runtime
         anomalyCache = ModelCache(capacity: runtime.config.maxModelsInCache)
         scheduleCache = ModelCache(capacity: runtime.config.maxModelsInCache)
         telemetry = LatencyTelemetry(limit: runtime.config.latencyHistoryLimit, redis: redis, logger: runtime.logger)
-        admin = AdminTokenCheck(policy: policy)
     }
 
     var models: any ModelStore {
