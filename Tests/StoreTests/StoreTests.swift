@@ -173,6 +173,28 @@ struct StoreTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func imputationTakesTheLatestEarlierValueFromTheFileOrTheStore(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        _ = try await upload(store, "s1")
+        _ = try await ingest(store, "s1", [("2026-03-03", "P", "C", 7), ("2026-03-03", "R", "C", 7)])
+        _ = try await upload(store, "s2")
+        let file: [(String, String, String, Double?)] = [
+            ("2026-03-01", "P", "C", 2), ("2026-03-02", "P", "C", nil), ("2026-03-04", "P", "C", nil), ("2026-03-05", "P", "C", nil),
+            ("2026-03-03", "R", "C", 9), ("2026-03-04", "R", "C", nil),
+        ]
+        guard case .completed(let c, _) = try await ingest(store, "s2", file) else { Issue.record("not completed"); return }
+        #expect(c.imputed == 4 && c.missing == 4)
+        let rows = try await store.invoices(InvoiceQuery())
+        func sales(_ product: String, _ date: String) -> Double? { rows.first { $0.productID == product && $0.date == date }?.sales }
+        // Only the file has a value before March 2; the stored March 3 is later than the file's March 1; and on
+        // the same day (R, March 3) the file's value replaces the stored one, so it is the one carried forward.
+        #expect(sales("P", "2026-03-02") == 2)
+        #expect(sales("P", "2026-03-04") == 7)
+        #expect(sales("P", "2026-03-05") == 7)
+        #expect(sales("R", "2026-03-04") == 9)
+    }
+
+    @Test(arguments: Backend.allCases)
     func aFailedBatchWritesNothing(_ backend: Backend) async throws {
         let store = try await backend.open()
         _ = try await upload(store, "bad")
