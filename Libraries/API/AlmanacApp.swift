@@ -53,6 +53,7 @@ public enum AlmanacApp {
         let router = buildRouter(runtime: runtime, io: io, registry: RouteRegistry(), redis: redis, access: access)
         var app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "almanac"),
             services: services,
             logger: runtime.logger)

@@ -54,10 +54,13 @@ struct APIFixture: Sendable {
     }
 
     /// Runs `body` against the router; with `workers`, the ETL, forecast and train workers run in-process too.
-    func test<Value: Sendable>(workers: Bool = false, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Value) async throws -> Value {
+    /// With `live`, through a real HTTP server on a loopback port (`client.port`) instead of the router alone.
+    func test<Value: Sendable>(
+        workers: Bool = false, live: Bool = false, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
         let services = workers ? EmbeddedSuite.services(runtime: runtime) : []
         let app = try AlmanacApp.buildApplication(runtime: runtime, services: services)
-        return try await app.test(.router) { client in try await body(client) }
+        return try await app.test(live ? .live : .router) { client in try await body(client) }
     }
 
     func close() async {

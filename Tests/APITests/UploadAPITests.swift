@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Jobs
 import Pipeline
 import Store
+import TestSupport
 import Testing
 
 /// Seed 003's contract for `POST /upload` and the queries, against both backends. No workers run here:
@@ -99,6 +100,33 @@ struct UploadAPITests {
             #expect(badMode.error.contains("on_error"))
             #expect(try await client.get("/metadata").array.isEmpty)
             #expect(try fx.uploadedFiles().isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func curlsExpectContinueIsAnsweredAtOnce(_ backend: Backend) async throws {
+        // curl sends `Expect: 100-continue` with a body over 1 MB and, unanswered, waits a second before the body.
+        let fx = try await APIFixture.make(backend, env: ["PORT": String(try TestEnvironment.freePort())])
+        defer { Task { await fx.close() } }
+        let csv = fx.directory + "/big.csv"
+        var text = "Date,product_id,category,sales\n"
+        for i in 0..<60_000 { text += "2024-01-\(String(format: "%02d", i % 28 + 1)),P\(i),C\(i % 7),\(i % 100).5\n" }
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        try await fx.test(live: true) { client in
+            let port = try #require(client.port)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            process.arguments = ["-sv", "-o", "/dev/null", "-w", "%{http_code}", "-F", "file=@\(csv)", "http://127.0.0.1:\(port)/upload"]
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let status = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let trace = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(trace.contains("> Expect: 100-continue"), "curl did not ask: \(trace.prefix(2000))")
+            #expect(trace.contains("< HTTP/1.1 100 Continue"), "\(trace.prefix(2000))")
+            #expect(status == "202", "\(trace.suffix(2000))")
         }
     }
 
