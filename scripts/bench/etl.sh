@@ -4,7 +4,8 @@
 # For each size in SIZES (default "1000000"; e.g. SIZES="1000000 5000000"):
 #   1. generates a sales file (10,000 products, 50 categories, 5 % missing sales) with AlmanacBench;
 #   2. peer: COPY of the same rows (missing sales written as 0, prepared untimed) through psql's \copy into an
-#      empty table shaped like invoice_data (same columns, primary key and indexes) on the same server;
+#      empty table shaped like invoice_data (same columns, primary key and indexes) on the same server, timed
+#      before and again after step 3; the ratios use the mean of the two (the machine's load may change);
 #   3. distributed: release upload-api + etl-worker on a throwaway PostgreSQL and Redis, timed by
 #      `AlmanacBench etl` from the start of POST /upload to status `completed`;
 #   4. embedded: release upload-api alone (SQLite, in-process queue and workers), timed the same way;
@@ -48,28 +49,32 @@ for rows in $SIZES; do
     [ -s "$csv" ] || $bin/AlmanacBench generate-sales --rows "$rows" --output "$csv"
     mb=$(( $(stat -c %s "$csv") / 1048576 ))
 
-    # Peer: raw COPY into an empty table shaped like invoice_data.
     peer_csv="$work/peer_$rows.csv"
     [ -s "$peer_csv" ] || awk -F, 'NR == 1 { print $0 ",is_imputed"; next }
         { if ($4 == "" || $4 == "NA" || $4 == "NaN" || $4 == "null") { $4 = "0"; imp = "true" } else imp = "false";
           print $1 "," $2 "," $3 "," $4 "," imp }' OFS=, "$csv" > "$peer_csv"
-    psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS copy_peer" -c "CREATE DATABASE copy_peer" >/dev/null
-    psql -q "$pg_base/copy_peer" >/dev/null <<'SQL'
-CREATE TABLE invoice_copy (
-    date DATE NOT NULL, product_id VARCHAR(100) NOT NULL, category VARCHAR(100) NOT NULL,
-    sales NUMERIC(12, 2) NOT NULL, is_imputed BOOLEAN NOT NULL DEFAULT FALSE,
-    batch_num VARCHAR(100) NOT NULL DEFAULT 'copy', file_hash VARCHAR(64) NOT NULL DEFAULT 'copy',
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(), updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    version INTEGER NOT NULL DEFAULT 1, upload_seq BIGINT NOT NULL DEFAULT 1,
-    PRIMARY KEY (date, product_id, category));
-CREATE INDEX invoice_copy_category_date ON invoice_copy (category, date);
-CREATE INDEX invoice_copy_product_date ON invoice_copy (product_id, category, date);
+    # Peer: raw COPY into an empty table shaped like invoice_data, timed before and after the distributed run;
+    # the ratio uses their mean, so a change of the machine's load during the run shows and weighs on both sides.
+    copy_peer() {
+        psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS copy_peer" -c "CREATE DATABASE copy_peer" >/dev/null
+        psql -q "$pg_base/copy_peer" >/dev/null <<'SQL'
+    CREATE TABLE invoice_copy (
+        date DATE NOT NULL, product_id VARCHAR(100) NOT NULL, category VARCHAR(100) NOT NULL,
+        sales NUMERIC(12, 2) NOT NULL, is_imputed BOOLEAN NOT NULL DEFAULT FALSE,
+        batch_num VARCHAR(100) NOT NULL DEFAULT 'copy', file_hash VARCHAR(64) NOT NULL DEFAULT 'copy',
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(), updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        version INTEGER NOT NULL DEFAULT 1, upload_seq BIGINT NOT NULL DEFAULT 1,
+        PRIMARY KEY (date, product_id, category));
+    CREATE INDEX invoice_copy_category_date ON invoice_copy (category, date);
+    CREATE INDEX invoice_copy_product_date ON invoice_copy (product_id, category, date);
 SQL
-    t0=$(date +%s.%N)
-    psql -q "$pg_base/copy_peer" -c "\\copy invoice_copy (date, product_id, category, sales, is_imputed) FROM '$peer_csv' CSV HEADER" >/dev/null
-    t1=$(date +%s.%N)
-    copy_rps=$(python3 -c "print(round($rows / ($t1 - $t0)))")
-    echo "COPY: $rows rows in $(python3 -c "print(round($t1 - $t0, 2))") s = $copy_rps rows/s" >&2
+        t0=$(date +%s.%N)
+        psql -q "$pg_base/copy_peer" -c "\\copy invoice_copy (date, product_id, category, sales, is_imputed) FROM '$peer_csv' CSV HEADER" >/dev/null
+        t1=$(date +%s.%N)
+        copy_rps=$(python3 -c "print(round($rows / ($t1 - $t0)))")
+        echo "COPY: $rows rows in $(python3 -c "print(round($t1 - $t0, 2))") s = $copy_rps rows/s" >&2
+    }
+    copy_peer; copy_before=$copy_rps
 
     # Distributed: upload-api + etl-worker on PostgreSQL and Redis.
     psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS almanac_bench" -c "CREATE DATABASE almanac_bench" >/dev/null
@@ -86,6 +91,9 @@ SQL
     unset DATABASE_URL REDIS_URL
     dist_rps=$(echo "$dist" | json rows_per_second)
     echo "distributed: $dist; upload-api peak $api_mb MB, etl-worker peak $etl_mb MB" >&2
+    copy_peer; copy_after=$copy_rps
+    copy_rps=$(python3 -c "print(round(2 / (1 / $copy_before + 1 / $copy_after)))")
+    echo "COPY: $copy_before rows/s before, $copy_after rows/s after; mean (by time) $copy_rps rows/s" >&2
 
     # Embedded: upload-api alone on SQLite.
     rm -rf "$work/embedded" && mkdir -p "$work/embedded"
