@@ -87,9 +87,10 @@ struct ETSAblation: ParsableCommand {
             let some = fits.filter { $0.spec.error == .additive }
             return aicWeighted(some.isEmpty ? fits : some, h)
         }),
-        ("A,Ad,A (statsmodels' form)", { fits, h in
-            fits.first { $0.spec.error == .additive && $0.spec.trend == .additiveDamped && $0.spec.season != .multiplicative
-                && ($0.spec.season != .none || !fits.contains { $0.spec.season == .additive }) }?.forecast(horizon: h, levels: []).mean
+        ("A,Ad,A (statsmodels' form; lowest AICc when not admissible)", { fits, h in
+            let seasonal = fits.contains { $0.spec.season == .additive }
+            let form = ETSSpec(error: .additive, trend: .additiveDamped, season: seasonal ? .additive : .none)
+            return fits.first { $0.spec == form }.map { $0.forecast(horizon: h, levels: []).mean } ?? lowest(fits, h)
         }),
         ("Akaike weights, all forms", { weighted($0, $1) }),
         ("Akaike weights, damped and no-trend forms", { fits, h in weighted(fits.filter { $0.spec.trend != .additive }, h) }),

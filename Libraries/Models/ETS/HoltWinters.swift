@@ -12,9 +12,10 @@ import Darwin
 /// gamma = (1 - alpha) gamma* with beta*, gamma* in (1e-4, 1 - 1e-4), 0.8 < phi < 0.98 (statsmodels'
 /// ETSModel defaults). The bounds are enforced by logistic transforms; BFGS does the search.
 public enum HoltWinters {
-    /// Seasonal periods above this are not modelled (R's ets() refuses them as well): the initial
-    /// seasonal states would dominate the parameter count.
-    public static let maximumSeasonalPeriod = 24
+    /// Seasonal periods above this are not modelled: the initial seasonal states would dominate the
+    /// parameter count. R's ets() stops at 24; 52 admits weekly data with a yearly cycle (as statsmodels
+    /// and statsforecast do), and the information criteria weigh whether the m - 1 extra states pay off.
+    public static let maximumSeasonalPeriod = 52
 
     /// Auto-ETS: fits every admissible form and returns the one with the lowest AICc.
     /// `period` 1 means non-seasonal. Multiplicative forms are only tried on strictly positive data,

@@ -77,6 +77,21 @@ struct ETSCombinationTests {
         #expect(abs(q - (3 + 2 * Normal.quantile(0.975))) < 1e-9)
     }
 
+    /// Weekly data with a yearly cycle (m = 52) are modelled seasonally; longer periods are not.
+    @Test func weeklyDataWithAYearlySeason() throws {
+        var rng = SeededGenerator(seed: 52)
+        let y = (0..<160).map { t in 100 + 30 * sin(2 * Double.pi * Double(t) / 52) + (t % 52 == 8 ? 60 : 0) + 2 * rng.normal() }
+        let combination = try HoltWinters.fitCombination(y, period: 52)
+        #expect(combination.members[0].spec.season != .none, "\(combination.summary.form)")
+        #expect(combination.members[0].period == 52)
+        let f = combination.forecast(horizon: 13, levels: [95])
+        // The yearly peak in week 8 of the cycle (t = 164, forecast step 5) is forecast.
+        #expect(f.mean[4] > f.mean[3] + 30 && f.mean[4] > f.mean[5] + 30, "\(f.mean)")
+        let tooLong = try HoltWinters.fit(Array(y.prefix(150)), period: 60, spec: ETSSpec(error: .additive, trend: .none, season: .additive))
+        #expect(tooLong.spec.season == .none)
+        #expect(tooLong.summary.notes.contains { $0.contains("> \(HoltWinters.maximumSeasonalPeriod)") })
+    }
+
     @Test func shortAndConstantSeries() throws {
         let tiny = try HoltWinters.fitCombination([5, 6, 7], period: 4)
         #expect(tiny.members.map(\.spec) == [.simple])
