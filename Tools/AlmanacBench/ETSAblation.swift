@@ -55,19 +55,19 @@ struct ETSAblation: ParsableCommand {
     }
 
     static let strategies: [Strategy] = [
-        ("lowest AICc (auto-ETS)", { lowest($0, $1) }),
+        ("lowest AICc (fitAuto, auto-ETS)", { lowest($0, $1) }),
         ("lowest AICc, damped trend when admissible", { fits, h in
             let damped = fits.filter { $0.spec.trend == .additiveDamped }
             return lowest(damped.isEmpty ? fits : damped, h)
         }),
-        ("Akaike weights, damped trend when admissible", { fits, h in
+        ("AICc weights, damped trend when admissible", { fits, h in
             let damped = fits.filter { $0.spec.trend == .additiveDamped }
             return weighted(damped.isEmpty ? fits : damped, h)
         }),
         ("Comb: mean of the lowest-AICc N, A and Ad trend forms", { fits, h in comb(fits, h, [.none, .additive, .additiveDamped]) }),
         ("mean of the lowest-AICc A and Ad trend forms", { fits, h in comb(fits, h, [.additive, .additiveDamped]) }),
         ("lowest AIC", { fits, h in fits.min { $0.summary.criteria!.aic < $1.summary.criteria!.aic }?.forecast(horizon: h, levels: []).mean }),
-        ("Akaike weights by AIC, all forms", { fits, h in
+        ("AIC weights, all forms (fitCombination)", { fits, h in
             guard let best = fits.map({ $0.summary.criteria!.aic }).min() else { return nil }
             let w = fits.map { exp(-0.5 * ($0.summary.criteria!.aic - best)) }
             let total = w.reduce(0, +)
@@ -92,8 +92,8 @@ struct ETSAblation: ParsableCommand {
             let form = ETSSpec(error: .additive, trend: .additiveDamped, season: seasonal ? .additive : .none)
             return fits.first { $0.spec == form }.map { $0.forecast(horizon: h, levels: []).mean } ?? lowest(fits, h)
         }),
-        ("Akaike weights, all forms", { weighted($0, $1) }),
-        ("Akaike weights, damped and no-trend forms", { fits, h in weighted(fits.filter { $0.spec.trend != .additive }, h) }),
+        ("AICc weights, all forms", { weighted($0, $1) }),
+        ("AICc weights, damped and no-trend forms", { fits, h in weighted(fits.filter { $0.spec.trend != .additive }, h) }),
         ("equal weights, all forms", { fits, h in
             guard !fits.isEmpty else { return nil }
             var mean = [Double](repeating: 0, count: h)
@@ -134,31 +134,39 @@ struct ETSAblation: ParsableCommand {
             scores[s.freq, default: []].append(row)
             ids[s.freq, default: []].append(s.id)
         }
-        let columns = Self.strategies.map(\.name) + peerNames.filter { peerMASE[$0] != nil }
-        print("| frequency | series | " + columns.joined(separator: " | ") + " |")
-        print("| --- | ---: |" + String(repeating: " ---: |", count: columns.count))
+        let methods = Self.strategies.map(\.name) + peerNames.filter { peerMASE[$0] != nil }
+        var labels: [String] = []
+        var means: [[Double]] = []  // per label, per method
         var all: [[Double]] = []
         var allIDs: [String] = []
         for f in scores.keys.sorted() {
-            printRow(f, scores[f]!, ids[f]!, peerMASE, peerNames)
+            let (count, m) = columnMeans(scores[f]!, ids[f]!, peerMASE, peerNames)
+            labels.append("\(f) (\(count))")
+            means.append(m)
             all += scores[f]!
             allIDs += ids[f]!
         }
-        printRow("all", all, allIDs, peerMASE, peerNames)
+        let (count, m) = columnMeans(all, allIDs, peerMASE, peerNames)
+        labels.append("all (\(count))")
+        means.append(m)
+        print("| method | " + labels.joined(separator: " | ") + " |")
+        print("| --- |" + String(repeating: " ---: |", count: labels.count))
+        for (i, method) in methods.enumerated() {
+            print("| \(method) | " + means.map { fmt($0[i]) }.joined(separator: " | ") + " |")
+        }
     }
 
-    /// Means over the series where every strategy and every peer column has a score.
-    private func printRow(_ label: String, _ rows: [[Double]], _ ids: [String], _ peerMASE: [String: [String: Double]], _ peerNames: [String]) {
+    /// Mean MASE per method over the series where every strategy and every peer column has a score.
+    private func columnMeans(_ rows: [[Double]], _ ids: [String], _ peerMASE: [String: [String: Double]], _ peerNames: [String]) -> (Int, [Double]) {
         let present = peerNames.filter { peerMASE[$0] != nil }
         var sums = [Double](repeating: 0, count: Self.strategies.count + present.count)
         var count = 0
         for (row, id) in zip(rows, ids) {
-            let peerValues = present.map { peerMASE[$0]?[id] ?? .nan }
-            let all = row + peerValues
+            let all = row + present.map { peerMASE[$0]?[id] ?? .nan }
             guard all.allSatisfy(\.isFinite) else { continue }
             for i in all.indices { sums[i] += all[i] }
             count += 1
         }
-        print("| \(label) | \(count) | " + sums.map { fmt($0 / Double(max(count, 1))) }.joined(separator: " | ") + " |")
+        return (count, sums.map { $0 / Double(max(count, 1)) })
     }
 }
