@@ -16,7 +16,7 @@ seconds (a virtual-time interval timer, so a loaded machine does not cut fits sh
 is recorded as an error line "timeout" and counted as missing, not as a score.
 
     peers.py --data /work/shared/data/series --output peers.jsonl [--freq monthly,quarterly] [--models ...]
-             [--timeout 300] [--fresh]
+             [--series id1,id2] [--timeout 300] [--fresh]
 """
 import os
 
@@ -138,6 +138,7 @@ def main():
     ap.add_argument("--data", default="/work/shared/data/series")
     ap.add_argument("--output", required=True)
     ap.add_argument("--freq")
+    ap.add_argument("--series", help="only these series ids (comma-separated), in this order")
     ap.add_argument("--models", default=",".join(ALL))
     ap.add_argument("--meta", help="JSON file for versions and warm-up (numba compile) times")
     ap.add_argument("--timeout", type=float, default=0, help="CPU seconds allowed per fit (0: no limit)")
@@ -147,6 +148,10 @@ def main():
     described = pd.read_csv(os.path.join(args.data, "series.csv"))
     if args.freq:
         described = described[described["freq"].isin(args.freq.split(","))]
+    if args.series:
+        wanted = args.series.split(",")
+        described = described[described["series_id"].isin(wanted)]
+        described = described.iloc[sorted(range(len(described)), key=lambda i: wanted.index(described.iloc[i]["series_id"]))]
     frames = {f: pd.read_csv(os.path.join(args.data, f"{f}.csv")) for f in described["freq"].unique()}
 
     meta = {"time": "CPU seconds", "python": sys.version.split()[0], "warmup_seconds": {}}
