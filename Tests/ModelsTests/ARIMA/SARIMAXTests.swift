@@ -157,6 +157,21 @@ import Testing
         #expect(auto.summary.notes.contains { $0.contains("too short") })
     }
 
+    /// Weekly data with 2.5 years (m = 52): too short for seasonal AR/MA terms, long enough for a seasonal
+    /// difference, which carries last year's peak into the forecast (AutoARIMA does the same).
+    @Test func seasonalDifferenceWithoutSeasonalTerms() throws {
+        var rng = SeededGenerator(seed: 3)
+        let y = (0..<130).map { t in 100 + (t % 52 == 50 ? 80 : 0) + (t % 52 == 49 ? 40 : 0) + 3 * rng.normal() }
+        let fit = try SARIMAX.fit(y, order: SARIMAOrder(p: 0, d: 0, q: 1, P: 1, D: 1, Q: 1, period: 52))
+        #expect(fit.order == SARIMAOrder(p: 0, d: 0, q: 1, P: 0, D: 1, Q: 0, period: 52))
+        #expect(fit.summary.notes.contains { $0.contains("seasonal AR/MA terms") })
+        let auto = try SARIMAX.fitAuto(y, period: 52)
+        #expect(auto.order.D == 1, "\(auto.order)")
+        // t = 153 and 154 are weeks 49 and 50 of the cycle: forecast steps 24 and 25.
+        let f = auto.forecast(horizon: 26, levels: [95])
+        #expect(f.mean[24] > f.mean[20] + 50, "\(f.mean)")
+    }
+
     @Test func intervalsWidenAndNest() throws {
         let fit = try SARIMAX.fit(Self.airline.y, order: SARIMAOrder(p: 0, d: 1, q: 1, P: 0, D: 1, Q: 1, period: 12))
         let f = fit.forecast(horizon: 24, levels: [80, 95])
