@@ -75,7 +75,7 @@ struct ModelsTable: ParsableCommand {
 
     private func label(_ name: String) -> String {
         switch name {
-        case "almanac_holt_winters": "Almanac HoltWinters.fitAuto"
+        case "almanac_holt_winters": "Almanac HoltWinters.fitCombination"
         case "almanac_sarimax": "Almanac SARIMAX.fitAuto"
         case "almanac_prophet": "Almanac Prophet"
         case "statsforecast_autoets": "statsforecast AutoETS"

@@ -4,14 +4,16 @@
 # ../shared/data/series, same holdout (the last h points of each series), single-threaded on both sides.
 # Prints the table of BENCHMARKS.md: mean sMAPE, MASE, 95 % coverage, fit+forecast seconds per series,
 # and the ratios to each peer. FREQ=monthly,quarterly limits the frequencies; DATA points elsewhere.
-# The peers are installed from PyPI into .build-bench/venv on first use.
+# The peers are installed from PyPI into .build-bench/venv (VENV overrides) on first use. Their results are a
+# cache: peers.py skips the (series, model) pairs already in $WORK/peers.jsonl, so an interrupted run resumes
+# (delete the file to start over); PEER_TIMEOUT (CPU seconds, default 600) bounds one peer fit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-/work/shared/data/series}
 scratch=${SCRATCH:-.build-release}
 bin=$scratch/release
 work=${WORK:-.build-bench/models}
-venv=.build-bench/venv
+venv=${VENV:-.build-bench/venv}
 mkdir -p "$work"
 [ -x "$bin/AlmanacBench" ] || swift build -c release --scratch-path "$scratch" --product AlmanacBench >&2
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import statsforecast, statsmodels' 2>/dev/null; then
@@ -27,7 +29,8 @@ t0=$(date +%s)
 t1=$(date +%s)
 echo "Almanac: $((t1 - t0)) s" >&2
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1
-"$venv/bin/python" scripts/bench/peers.py --data "$DATA" --output "$work/peers.jsonl" --meta "$work/peers-meta.json" "${freq[@]}"
+"$venv/bin/python" scripts/bench/peers.py --data "$DATA" --output "$work/peers.jsonl" --meta "$work/peers-meta.json" \
+    --timeout "${PEER_TIMEOUT:-600}" "${freq[@]}"
 t2=$(date +%s)
 echo "peers: $((t2 - t1)) s" >&2
 "$bin/AlmanacBench" models-table --almanac "$work/almanac.jsonl" --peers "$work/peers.jsonl" | tee "$work/models.md"

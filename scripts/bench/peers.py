@@ -10,7 +10,13 @@ Times are CPU seconds (this process and its children), single-threaded (the BLAS
 time is spent on a warm-up series first and reported apart, not counted in the per-series times.
 Writes one JSON line per (series, model) in AlmanacBench's format.
 
+The output is a cache: a (series, model) pair already in it is not fitted again and new lines are appended,
+so an interrupted run resumes where it stopped (--fresh starts over). --timeout bounds one fit in CPU
+seconds (a virtual-time interval timer, so a loaded machine does not cut fits short); a fit that exceeds it
+is recorded as an error line "timeout" and counted as missing, not as a score.
+
     peers.py --data /work/shared/data/series --output peers.jsonl [--freq monthly,quarterly] [--models ...]
+             [--series id1,id2] [--timeout 300] [--fresh]
 """
 import os
 
@@ -21,6 +27,7 @@ import argparse
 import json
 import logging
 import math
+import signal
 import sys
 import warnings
 
@@ -104,18 +111,47 @@ def fit_forecast(name, train, m, h, train_dates, test_dates):
     raise ValueError(name)
 
 
+class FitTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise FitTimeout("timeout")
+
+
+def done_pairs(path):
+    """The (series, model) pairs the cache file already holds (a torn last line is ignored)."""
+    done = set()
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    continue
+                done.add((r["series"], r["model"]))
+    return done
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/work/shared/data/series")
     ap.add_argument("--output", required=True)
     ap.add_argument("--freq")
+    ap.add_argument("--series", help="only these series ids (comma-separated), in this order")
     ap.add_argument("--models", default=",".join(ALL))
     ap.add_argument("--meta", help="JSON file for versions and warm-up (numba compile) times")
+    ap.add_argument("--timeout", type=float, default=0, help="CPU seconds allowed per fit (0: no limit)")
+    ap.add_argument("--fresh", action="store_true", help="ignore and overwrite the cached results")
     args = ap.parse_args()
     names = args.models.split(",")
     described = pd.read_csv(os.path.join(args.data, "series.csv"))
     if args.freq:
         described = described[described["freq"].isin(args.freq.split(","))]
+    if args.series:
+        wanted = args.series.split(",")
+        described = described[described["series_id"].isin(wanted)]
+        described = described.iloc[sorted(range(len(described)), key=lambda i: wanted.index(described.iloc[i]["series_id"]))]
     frames = {f: pd.read_csv(os.path.join(args.data, f"{f}.csv")) for f in described["freq"].unique()}
 
     meta = {"time": "CPU seconds", "python": sys.version.split()[0], "warmup_seconds": {}}
@@ -136,7 +172,10 @@ def main():
             print(f"{name}: warm-up failed: {e}", file=sys.stderr)
         meta["warmup_seconds"][name] = cpu_seconds() - t0
 
-    out = open(args.output, "w")
+    done = set() if args.fresh else done_pairs(args.output)
+    out = open(args.output, "w" if args.fresh else "a")
+    if args.timeout > 0:
+        signal.signal(signal.SIGVTALRM, _on_alarm)
     for _, row in described.iterrows():
         sid, freq, m, h = row["series_id"], row["freq"], int(row["m"]), int(row["h"])
         s = frames[freq][frames[freq]["series_id"] == sid]
@@ -144,10 +183,18 @@ def main():
         dates = pd.to_datetime(s["date"]).to_numpy()
         train, test = y[:-h], y[-h:]
         for name in names:
+            if (sid, name) in done:
+                continue
             r = dict(series=sid, freq=freq, m=m, h=h, n=len(y), model=name)
             t0 = cpu_seconds()
             try:
-                mean, iv, form = fit_forecast(name, train, m, h, dates[:-h], dates[-h:])
+                if args.timeout > 0:
+                    signal.setitimer(signal.ITIMER_VIRTUAL, args.timeout)
+                try:
+                    mean, iv, form = fit_forecast(name, train, m, h, dates[:-h], dates[-h:])
+                finally:
+                    if args.timeout > 0:
+                        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
                 r["seconds"] = cpu_seconds() - t0
                 mean = np.asarray(mean, float)
                 if not np.all(np.isfinite(mean)):

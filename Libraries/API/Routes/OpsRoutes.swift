@@ -149,7 +149,7 @@ enum ModelRegistry {
         [
             [
                 "name": ModelType.holtWinters.rawValue, "kind": "forecast",
-                "description": "Exponential smoothing (ETS) with trend and weekly seasonality; the form (additive or multiplicative error, trend, damping, season) is chosen by AICc.",
+                "description": "Exponential smoothing (ETS) with trend and weekly seasonality; every admissible form (additive or multiplicative error, trend, damping, season) is fitted and the forecasts are averaged with Akaike weights.",
                 "parameters": ["period": "season length in days"], "defaults": ["period": 7],
             ],
             [

@@ -76,14 +76,26 @@ public enum SARIMAX {
         if order.period <= 1 || !(order.P > 0 || order.D > 0 || order.Q > 0) {
             order.P = 0; order.D = 0; order.Q = 0
         }
+        // Seasonal AR/MA coefficients need two seasons of differenced data; a seasonal difference alone
+        // estimates nothing seasonal and needs one (two seasons of the series).
         func enough(_ o: SARIMAOrder) -> Bool {
             let k = o.p + o.q + o.P + o.Q + exogColumns + 2
             let nStar = n - o.differencingLoss
-            return nStar >= k + 2 && (!o.isSeasonal || nStar >= 2 * o.period)
+            guard nStar >= k + 2 else { return false }
+            if !o.isSeasonal { return true }
+            return nStar >= (o.P + o.Q > 0 ? 2 : 1) * o.period
         }
         if order.isSeasonal && !enough(order) {
-            notes.append("series of \(n) values is too short for the seasonal part of \(order); fitted \(order.nonSeasonal) instead")
-            order = order.nonSeasonal
+            var differenced = order
+            differenced.P = 0
+            differenced.Q = 0
+            if differenced.D > 0 && enough(differenced) {
+                notes.append("series of \(n) values is too short for the seasonal AR/MA terms of \(order); fitted \(differenced) instead")
+                order = differenced
+            } else {
+                notes.append("series of \(n) values is too short for the seasonal part of \(order); fitted \(order.nonSeasonal) instead")
+                order = order.nonSeasonal
+            }
         }
         if !enough(order) {
             let fallback = SARIMAOrder(p: 0, d: min(order.d, 1), q: 0)

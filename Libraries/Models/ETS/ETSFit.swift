@@ -90,6 +90,33 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
 
     func simulatedIntervals(mean: [Double], levels: [Double]) -> Forecast {
         let horizon = mean.count
+        let columns = simulatedColumns(horizon: horizon)
+        var lower = [[Double]](repeating: [Double](repeating: 0, count: horizon), count: levels.count)
+        var upper = lower
+        for h in 0..<horizon {
+            for (i, level) in levels.enumerated() {
+                let tail = (100 - level) / 200
+                lower[i][h] = Statistics.quantile(sorted: columns[h], tail)
+                upper[i][h] = Statistics.quantile(sorted: columns[h], 1 - tail)
+            }
+        }
+        let intervals = levels.indices.map { PredictionInterval(level: levels[$0], lower: lower[$0], upper: upper[$0]) }
+        return Forecast(mean: mean, intervals: intervals)
+    }
+
+    /// The predictive distribution of each step: Gaussian where the form has the closed-form variance,
+    /// else the sorted simulated values (the same draws as the intervals of ``forecast(horizon:levels:)``).
+    func marginals(horizon: Int) -> [ETSMarginal] {
+        let mean = pointForecast(horizon: horizon)
+        if spec.error == .additive && spec.season != .multiplicative {
+            let sd = linearStandardDeviations(horizon: horizon)
+            return (0..<horizon).map { .gaussian(mean: mean[$0], sd: sd[$0]) }
+        }
+        return simulatedColumns(horizon: horizon).map { .sample(sorted: $0) }
+    }
+
+    /// Simulated values of each forecast step, sorted: `simulationPaths` sample paths from the final state.
+    func simulatedColumns(horizon: Int) -> [[Double]] {
         let paths = Self.simulationPaths
         let sigma = sigma2.squareRoot()
         let alpha = parameters.alpha, beta = parameters.beta ?? 0, gamma = parameters.gamma ?? 0
@@ -134,21 +161,13 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
                 if k == m { k = 0 }
             }
         }
-        var lower = [[Double]](repeating: [Double](repeating: 0, count: horizon), count: levels.count)
-        var upper = lower
-        for h in 0..<horizon {
+        return (0..<horizon).map { h in
             var column = Array(draws[(h * paths)..<((h + 1) * paths)])
             // A non-finite path (explosive multiplicative dynamics) sorts to the ends instead of poisoning the sort.
             for i in column.indices where !column[i].isFinite { column[i] = column[i] < 0 ? -.greatestFiniteMagnitude : .greatestFiniteMagnitude }
             column.sort()
-            for (i, level) in levels.enumerated() {
-                let tail = (100 - level) / 200
-                lower[i][h] = Statistics.quantile(sorted: column, tail)
-                upper[i][h] = Statistics.quantile(sorted: column, 1 - tail)
-            }
+            return column
         }
-        let intervals = levels.indices.map { PredictionInterval(level: levels[$0], lower: lower[$0], upper: upper[$0]) }
-        return Forecast(mean: mean, intervals: intervals)
     }
 
     /// Builds the fit from the optimiser's unconstrained parameters: reruns the recursion, keeping the
@@ -203,4 +222,9 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
             sigma2: sigma2,
             summary: summary)
     }
+}
+
+extension ETSFit {
+    /// AICc of the fit (infinite when there are too few observations for it).
+    var aicc: Double { summary.criteria?.aicc ?? .infinity }
 }

@@ -12,21 +12,56 @@ import Darwin
 /// gamma = (1 - alpha) gamma* with beta*, gamma* in (1e-4, 1 - 1e-4), 0.8 < phi < 0.98 (statsmodels'
 /// ETSModel defaults). The bounds are enforced by logistic transforms; BFGS does the search.
 public enum HoltWinters {
-    /// Seasonal periods above this are not modelled (R's ets() refuses them as well): the initial
-    /// seasonal states would dominate the parameter count.
-    public static let maximumSeasonalPeriod = 24
+    /// Seasonal periods above this are not modelled: the initial seasonal states would dominate the
+    /// parameter count. R's ets() stops at 24; 52 admits weekly data with a yearly cycle (as statsmodels
+    /// and statsforecast do), and the information criteria weigh whether the m - 1 extra states pay off.
+    public static let maximumSeasonalPeriod = 52
 
     /// Auto-ETS: fits every admissible form and returns the one with the lowest AICc.
     /// `period` 1 means non-seasonal. Multiplicative forms are only tried on strictly positive data,
     /// additive error with multiplicative season is excluded (R's `restrict = TRUE`), damping is allowed.
+    /// ``fitCombination(_:period:)`` averages the forms by their Akaike weights instead of picking one.
     public static func fitAuto(_ y: [Double], period: Int) throws -> ETSFit {
+        let candidates = try fitCandidates(y, period: period)
+        guard var chosen = candidates.fits.min(by: { $0.aicc < $1.aicc }) else {
+            return try simpleFallback(y, notes: candidates.notes)
+        }
+        chosen.summary.notes = candidates.notes + ["auto: lowest AICc of \(candidates.considered) admissible forms"] + chosen.summary.notes
+        return chosen
+    }
+
+    /// Auto-ETS by model averaging: every admissible form (the candidates of ``fitAuto(_:period:)``)
+    /// combined with Akaike weights, see ``ETSCombination``. When no form but simple exponential smoothing
+    /// can be fitted, that form alone.
+    public static func fitCombination(_ y: [Double], period: Int) throws -> ETSCombination {
+        let candidates = try fitCandidates(y, period: period)
+        if candidates.fits.isEmpty {
+            return try ETSCombination(members: [simpleFallback(y, notes: [])], notes: candidates.notes)
+        }
+        return try ETSCombination(members: candidates.fits, notes: candidates.notes)
+    }
+
+    /// Every admissible form fitted by maximum likelihood (the candidate set of ``fitAuto(_:period:)``).
+    public struct Candidates: Sendable {
+        /// The forms that could be fitted, each with its AICc in `summary.criteria`.
+        public var fits: [ETSFit]
+        /// How many forms were admissible (some may have failed to fit).
+        public var considered: Int
+        /// Why forms were left out (short series, non-positive data, long season).
+        public var notes: [String]
+    }
+
+    /// Fits every admissible form: seasonal forms when the period can be modelled, multiplicative ones on
+    /// strictly positive data only, no additive error with multiplicative season, and only forms with at
+    /// least four more observations than parameters.
+    public static func fitCandidates(_ y: [Double], period: Int) throws -> Candidates {
         try validate(y, period: period)
         var notes: [String] = []
         let n = y.count
         let positive = y.allSatisfy { $0 > 0 }
         let m = seasonalPeriod(n: n, period: period, notes: &notes)
         if !positive { notes.append("data not strictly positive: multiplicative forms not considered") }
-        var candidates: [ETSSpec] = []
+        var specs: [ETSSpec] = []
         for error in ETSSpec.ErrorType.allCases {
             for trend in ETSSpec.TrendType.allCases {
                 for season in ETSSpec.SeasonType.allCases {
@@ -35,24 +70,15 @@ public enum HoltWinters {
                     if !positive && spec.usesMultiplication { continue }
                     if error == .additive && season == .multiplicative { continue }
                     if n <= spec.parameterCount(period: m) + 3 { continue }
-                    candidates.append(spec)
+                    specs.append(spec)
                 }
             }
         }
-        var best: ETSFit?
-        for spec in candidates {
-            guard let fit = estimate(y, spec: spec, m: spec.hasSeason ? m : 1, notes: []) else { continue }
-            let score = fit.summary.criteria?.aicc ?? .infinity
-            if best == nil || score < (best!.summary.criteria?.aicc ?? .infinity) { best = fit }
-        }
-        if candidates.isEmpty {
+        if specs.isEmpty {
             notes.append("too few observations (\(n)) for any form but simple exponential smoothing")
         }
-        if var chosen = best {
-            chosen.summary.notes = notes + ["auto: lowest AICc of \(candidates.count) admissible forms"] + chosen.summary.notes
-            return chosen
-        }
-        return try simpleFallback(y, notes: notes)
+        let fits = specs.compactMap { estimate(y, spec: $0, m: $0.hasSeason ? m : 1, notes: []) }
+        return Candidates(fits: fits.filter { $0.aicc.isFinite }, considered: specs.count, notes: notes)
     }
 
     /// Fits one form. A form the data cannot support is simplified (season dropped when there are fewer

@@ -48,7 +48,7 @@ public enum ForecastEngine {
     ) throws -> any FittedForecaster {
         switch model {
         case .holtWinters:
-            return try HoltWinters.fitAuto(values, period: period)
+            return try HoltWinters.fitCombination(values, period: period)
         case .sarimax:
             return try SARIMAX.fitAuto(values, period: period)
         case .prophet:

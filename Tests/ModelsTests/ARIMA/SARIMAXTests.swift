@@ -157,6 +157,21 @@ import Testing
         #expect(auto.summary.notes.contains { $0.contains("too short") })
     }
 
+    /// Weekly data with 2.5 years (m = 52): too short for seasonal AR/MA terms, long enough for a seasonal
+    /// difference, which carries last year's peak into the forecast (AutoARIMA does the same).
+    @Test func seasonalDifferenceWithoutSeasonalTerms() throws {
+        var rng = SeededGenerator(seed: 3)
+        let y = (0..<130).map { t in 100 + (t % 52 == 50 ? 80 : 0) + (t % 52 == 49 ? 40 : 0) + 3 * rng.normal() }
+        let fit = try SARIMAX.fit(y, order: SARIMAOrder(p: 0, d: 0, q: 1, P: 1, D: 1, Q: 1, period: 52))
+        #expect(fit.order == SARIMAOrder(p: 0, d: 0, q: 1, P: 0, D: 1, Q: 0, period: 52))
+        #expect(fit.summary.notes.contains { $0.contains("seasonal AR/MA terms") })
+        let auto = try SARIMAX.fitAuto(y, period: 52)
+        #expect(auto.order.D == 1, "\(auto.order)")
+        // t = 153 and 154 are weeks 49 and 50 of the cycle: forecast steps 24 and 25.
+        let f = auto.forecast(horizon: 26, levels: [95])
+        #expect(f.mean[24] > f.mean[20] + 50, "\(f.mean)")
+    }
+
     @Test func intervalsWidenAndNest() throws {
         let fit = try SARIMAX.fit(Self.airline.y, order: SARIMAOrder(p: 0, d: 1, q: 1, P: 0, D: 1, Q: 1, period: 12))
         let f = fit.forecast(horizon: 24, levels: [80, 95])
@@ -166,6 +181,59 @@ import Testing
             if h > 0 { #expect(i95.upper[h] - i95.lower[h] > i95.upper[h - 1] - i95.lower[h - 1]) }
         }
         #expect(fit.summary.form == "ARIMA(0,1,1)(0,1,1)[12]")
+    }
+
+    /// The Kalman forecast variance against the textbook one, independent of the state space:
+    /// var(y_{n+h} - ŷ_{n+h}) = σ² Σ_{j<h} ψ_j², ψ the MA(∞) weights of θ(L)Θ(L^m) / (φ(L)Φ(L^m)(1-L)^d(1-L^m)^D).
+    /// Exact once the filter has converged (a long series), so the intervals are as wide as the fitted
+    /// model says; the low 95 % coverage of the benchmark's short yearly series is not a variance bug.
+    @Test func forecastVarianceMatchesPsiWeights() throws {
+        var rng = SeededGenerator(seed: 11)
+        let n = 480, m = 12
+        var e = [Double](repeating: 0, count: n)
+        for t in 0..<n { e[t] = rng.normal() }
+        // w = (1 - 0.5 L)^{-1} (1 + 0.3 L)(1 - 0.6 L^12) e, then integrate (1 - L)(1 - L^12).
+        var w = [Double](repeating: 0, count: n)
+        for t in 0..<n {
+            w[t] = e[t] + 0.3 * (t >= 1 ? e[t - 1] : 0) - 0.6 * (t >= m ? e[t - m] : 0) - 0.18 * (t >= m + 1 ? e[t - m - 1] : 0)
+                + 0.5 * (t >= 1 ? w[t - 1] : 0)
+        }
+        var y = [Double](repeating: 0, count: n)
+        for t in 0..<n {
+            y[t] = w[t] + (t >= 1 ? y[t - 1] : 0) + (t >= m ? y[t - m] : 0) - (t >= m + 1 ? y[t - m - 1] : 0)
+        }
+        let fit = try SARIMAX.fit(y.map { $0 + 100 }, order: SARIMAOrder(p: 1, d: 1, q: 1, P: 0, D: 1, Q: 1, period: m))
+        let h = 30
+        // ψ from the fitted coefficients: a(L) = φ(L)(1-L)(1-L^m) = 1 - Σ a_i L^i, b(L) = θ(L)Θ(L^m) = 1 + Σ b_j L^j.
+        func multiply(_ x: [Double], _ y: [Double]) -> [Double] {
+            var out = [Double](repeating: 0, count: x.count + y.count - 1)
+            for (i, u) in x.enumerated() { for (j, v) in y.enumerated() { out[i + j] += u * v } }
+            return out
+        }
+        var seasonalDiff = [Double](repeating: 0, count: m + 1)
+        seasonalDiff[0] = 1
+        seasonalDiff[m] = -1
+        let arPoly = multiply(multiply([1] + fit.ar.map { -$0 }, [1, -1]), seasonalDiff)
+        var seasonalMA = [Double](repeating: 0, count: m + 1)
+        seasonalMA[0] = 1
+        seasonalMA[m] = fit.seasonalMA[0]
+        let maPoly = multiply([1] + fit.ma, seasonalMA)
+        var psi = [Double](repeating: 0, count: h)
+        for j in 0..<h {
+            var v = j < maPoly.count ? maPoly[j] : 0
+            for i in 1...max(j, 1) where i <= j && i < arPoly.count { v -= arPoly[i] * psi[j - i] }
+            psi[j] = v
+        }
+        #expect(abs(fit.ar[0] - 0.5) < 0.15 && abs(fit.ma[0] - 0.3) < 0.15 && abs(fit.seasonalMA[0] + 0.6) < 0.1, "\(fit.ar) \(fit.ma) \(fit.seasonalMA)")
+        let f = fit.forecast(horizon: h, levels: [95])
+        let i95 = try #require(f.interval(level: 95))
+        var acc = 0.0
+        for step in 0..<h {
+            acc += psi[step] * psi[step]
+            let expected = (fit.sigma2 * acc).squareRoot()
+            let se = (i95.upper[step] - i95.lower[step]) / (2 * Normal.quantile(0.975))
+            #expect(abs(se - expected) <= 1e-6 * expected, "h=\(step + 1): \(se) vs \(expected)")
+        }
     }
 
     @Test func recoversSimulatedARMA() {

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The predictive distribution of one forecast step of one ETS form.
+enum ETSMarginal: Sendable {
+    case gaussian(mean: Double, sd: Double)
+    /// Simulated values, sorted ascending.
+    case sample(sorted: [Double])
+
+    /// P(Y <= x).
+    func cdf(_ x: Double) -> Double {
+        switch self {
+        case let .gaussian(mean, sd):
+            return sd > 0 ? Normal.cdf((x - mean) / sd) : (x >= mean ? 1 : 0)
+        case let .sample(sorted):
+            // Number of values <= x by binary search.
+            var lo = 0, hi = sorted.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if sorted[mid] <= x { lo = mid + 1 } else { hi = mid }
+            }
+            return Double(lo) / Double(max(sorted.count, 1))
+        }
+    }
+
+    /// A value below (`upper` false) or above (`upper` true) almost all of the distribution: a bracket
+    /// for the quantile search.
+    func bound(upper: Bool) -> Double {
+        switch self {
+        case let .gaussian(mean, sd): return upper ? mean + 10 * sd : mean - 10 * sd
+        case let .sample(sorted): return (upper ? sorted.last : sorted.first) ?? 0
+        }
+    }
+}
+
+/// Exponential smoothing by model averaging: the admissible ETS forms combined with Akaike weights
+/// (Burnham & Anderson 2002; Kolassa 2011, "Combining exponential smoothing forecasts using Akaike
+/// weights", IJF 27(2)). Form i gets weight w_i ∝ exp(-ΔAIC_i / 2), ΔAIC_i = AIC_i - min AIC. The point
+/// forecast is the weighted mean of the forms' forecasts and the predictive distribution is the weighted
+/// mixture of theirs, so the intervals are the mixture's quantiles (each form's own distribution is its
+/// closed-form Gaussian or its simulated sample paths, as in ``ETSFit/forecast(horizon:levels:)``).
+/// Forms whose weight is below ``minimumWeight`` are dropped and the rest renormalised.
+public struct ETSCombination: FittedForecaster, Equatable, Codable {
+    /// The combined forms, highest weight first.
+    public var members: [ETSFit]
+    /// Their Akaike weights (sum 1), in the order of `members`.
+    public var weights: [Double]
+    public var summary: ModelSummary
+
+    /// Weights below this are dropped (their forecasts would change the mean by less than 0.1 %
+    /// of the spread between forms, and a multiplicative form costs a simulation).
+    public static let minimumWeight = 1e-3
+
+    public init(members: [ETSFit], notes: [String] = []) throws {
+        let scored = members.compactMap { fit -> (ETSFit, Double)? in
+            guard let aic = fit.summary.criteria?.aic, aic.isFinite else { return nil }
+            return (fit, aic)
+        }
+        guard let best = scored.map(\.1).min() else { throw ModelError("ETS combination: no form has a finite AIC") }
+        let raw = scored.map { exp(-0.5 * ($0.1 - best)) }
+        let total = raw.reduce(0, +)
+        var kept = zip(scored.map(\.0), raw.map { $0 / total }).filter { $0.1 >= Self.minimumWeight }
+        kept.sort { $0.1 > $1.1 }
+        let keptTotal = kept.reduce(0) { $0 + $1.1 }
+        self.members = kept.map(\.0)
+        self.weights = kept.map { $0.1 / keptTotal }
+        let shown = zip(self.members, self.weights).prefix(4).map { "\(fmtWeight($0.1)) \($0.0.spec.name)" }
+        var parameters: [String: Double] = [:]
+        for (fit, w) in zip(self.members, self.weights) { parameters["weight \(fit.spec.name)"] = w }
+        summary = ModelSummary(
+            form: "ETS Akaike-weighted (" + shown.joined(separator: " + ") + (self.members.count > 4 ? " + …" : "") + ")",
+            parameters: parameters,
+            criteria: nil,
+            notes: notes + [
+                "auto: Akaike-weighted combination of \(self.members.count) of \(scored.count) fitted forms (weights below \(Self.minimumWeight) dropped)"
+            ])
+    }
+
+    public func forecast(horizon: Int, levels: [Double] = [80, 95]) -> Forecast {
+        guard horizon > 0 else { return Forecast(mean: [], intervals: []) }
+        let levels = levels.filter { $0 > 0 && $0 < 100 }
+        var mean = [Double](repeating: 0, count: horizon)
+        for (fit, w) in zip(members, weights) {
+            for (h, v) in fit.pointForecast(horizon: horizon).enumerated() { mean[h] += w * v }
+        }
+        if members.count == 1 {
+            return Forecast(mean: mean, intervals: members[0].forecast(horizon: horizon, levels: levels).intervals)
+        }
+        guard !levels.isEmpty else { return Forecast(mean: mean, intervals: []) }
+        let marginals = members.map { $0.marginals(horizon: horizon) }
+        var lower = [[Double]](repeating: [Double](repeating: 0, count: horizon), count: levels.count)
+        var upper = lower
+        for h in 0..<horizon {
+            let step = marginals.map { $0[h] }
+            for (i, level) in levels.enumerated() {
+                let tail = (100 - level) / 200
+                lower[i][h] = Self.mixtureQuantile(step, weights: weights, tail)
+                upper[i][h] = Self.mixtureQuantile(step, weights: weights, 1 - tail)
+            }
+        }
+        let intervals = levels.indices.map { PredictionInterval(level: levels[$0], lower: lower[$0], upper: upper[$0]) }
+        return Forecast(mean: mean, intervals: intervals)
+    }
+
+    /// The p-quantile of the mixture sum_i w_i F_i by bisection on its CDF.
+    static func mixtureQuantile(_ parts: [ETSMarginal], weights: [Double], _ p: Double) -> Double {
+        var lo = parts.map { $0.bound(upper: false) }.min() ?? 0
+        var hi = parts.map { $0.bound(upper: true) }.max() ?? 0
+        guard lo.isFinite, hi.isFinite, lo < hi else { return lo }
+        for _ in 0..<100 {
+            let mid = 0.5 * (lo + hi)
+            var f = 0.0
+            for (part, w) in zip(parts, weights) { f += w * part.cdf(mid) }
+            if f < p { lo = mid } else { hi = mid }
+            if hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1) { break }
+        }
+        return 0.5 * (lo + hi)
+    }
+}
+
+private func fmtWeight(_ w: Double) -> String {
+    let r = (w * 100).rounded() / 100
+    return String(r)
+}

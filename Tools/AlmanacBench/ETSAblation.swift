@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import Models
+
+/// How Holt-Winters' automatic method was decided (BENCHMARKS.md): the point forecasts of several ways of
+/// choosing or combining the admissible ETS forms (all fitted once by HoltWinters.fitCandidates), scored by
+/// mean MASE on the held-out tails of the shared series, beside the ETS peers. The series with a missing
+/// score in any column are left out of every column. Note that choosing among these on the same series
+/// is itself a selection on the benchmark: the table says how much the choice matters, not a clean test.
+struct ETSAblation: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ets-ablation",
+        abstract: "Mean MASE of ways to choose or combine the admissible ETS forms (lowest AICc, Akaike weights, ...).")
+
+    @Option(help: "Folder with series.csv and the per-frequency files.") var data = "/work/shared/data/series"
+    @Option(help: "Only series of these frequencies (comma-separated; default all).") var freq: String?
+    @Option(help: "JSON lines written by scripts/bench/peers.py: adds the ETS peers' columns.") var peers: String?
+    @Flag(help: "Print every series' scores to standard error.") var verbose = false
+
+    /// A strategy turns the candidate fits into a point forecast (nil when it has nothing to offer).
+    typealias Strategy = (name: String, forecast: @Sendable ([ETSFit], Int) -> [Double]?)
+
+    static func weighted(_ fits: [ETSFit], _ h: Int) -> [Double]? {
+        guard let best = fits.map({ $0.summary.criteria!.aicc }).min() else { return nil }
+        let w = fits.map { exp(-0.5 * ($0.summary.criteria!.aicc - best)) }
+        let total = w.reduce(0, +)
+        var mean = [Double](repeating: 0, count: h)
+        for (fit, wi) in zip(fits, w) {
+            let f = fit.forecast(horizon: h, levels: []).mean
+            for i in 0..<h { mean[i] += wi / total * f[i] }
+        }
+        return mean
+    }
+
+    static func aicWeighted(_ fits: [ETSFit], _ h: Int) -> [Double]? {
+        guard let best = fits.map({ $0.summary.criteria!.aic }).min() else { return nil }
+        let w = fits.map { exp(-0.5 * ($0.summary.criteria!.aic - best)) }
+        let total = w.reduce(0, +)
+        var mean = [Double](repeating: 0, count: h)
+        for (fit, wi) in zip(fits, w) { for (i, v) in fit.forecast(horizon: h, levels: []).mean.enumerated() { mean[i] += wi / total * v } }
+        return mean
+    }
+
+    static func lowest(_ fits: [ETSFit], _ h: Int) -> [Double]? {
+        fits.min { $0.summary.criteria!.aicc < $1.summary.criteria!.aicc }?.forecast(horizon: h, levels: []).mean
+    }
+
+    /// Equal-weight mean of the lowest-AICc form of each trend type (the types that have an admissible form).
+    static func comb(_ fits: [ETSFit], _ h: Int, _ trends: [ETSSpec.TrendType]) -> [Double]? {
+        let members = trends.compactMap { t in fits.filter { $0.spec.trend == t }.min { $0.summary.criteria!.aicc < $1.summary.criteria!.aicc } }
+        guard !members.isEmpty else { return lowest(fits, h) }
+        var mean = [Double](repeating: 0, count: h)
+        for fit in members { for (i, v) in fit.forecast(horizon: h, levels: []).mean.enumerated() { mean[i] += v / Double(members.count) } }
+        return mean
+    }
+
+    static let strategies: [Strategy] = [
+        ("lowest AICc (fitAuto, auto-ETS)", { lowest($0, $1) }),
+        ("lowest AICc, damped trend when admissible", { fits, h in
+            let damped = fits.filter { $0.spec.trend == .additiveDamped }
+            return lowest(damped.isEmpty ? fits : damped, h)
+        }),
+        ("AICc weights, damped trend when admissible", { fits, h in
+            let damped = fits.filter { $0.spec.trend == .additiveDamped }
+            return weighted(damped.isEmpty ? fits : damped, h)
+        }),
+        ("Comb: mean of the lowest-AICc N, A and Ad trend forms", { fits, h in comb(fits, h, [.none, .additive, .additiveDamped]) }),
+        ("mean of the lowest-AICc A and Ad trend forms", { fits, h in comb(fits, h, [.additive, .additiveDamped]) }),
+        ("lowest AIC", { fits, h in fits.min { $0.summary.criteria!.aic < $1.summary.criteria!.aic }?.forecast(horizon: h, levels: []).mean }),
+        ("AIC weights, all forms (fitCombination)", { fits, h in
+            guard let best = fits.map({ $0.summary.criteria!.aic }).min() else { return nil }
+            let w = fits.map { exp(-0.5 * ($0.summary.criteria!.aic - best)) }
+            let total = w.reduce(0, +)
+            var mean = [Double](repeating: 0, count: h)
+            for (fit, wi) in zip(fits, w) { for (i, v) in fit.forecast(horizon: h, levels: []).mean.enumerated() { mean[i] += wi / total * v } }
+            return mean
+        }),
+        ("AIC weights, N and Ad trend forms", { fits, h in
+            let some = fits.filter { $0.spec.trend != .additive }
+            return aicWeighted(some.isEmpty ? fits : some, h)
+        }),
+        ("AIC weights, damped trend when admissible", { fits, h in
+            let damped = fits.filter { $0.spec.trend == .additiveDamped }
+            return aicWeighted(damped.isEmpty ? fits : damped, h)
+        }),
+        ("AIC weights, additive error", { fits, h in
+            let some = fits.filter { $0.spec.error == .additive }
+            return aicWeighted(some.isEmpty ? fits : some, h)
+        }),
+        ("A,Ad,A (statsmodels' form; lowest AICc when not admissible)", { fits, h in
+            let seasonal = fits.contains { $0.spec.season == .additive }
+            let form = ETSSpec(error: .additive, trend: .additiveDamped, season: seasonal ? .additive : .none)
+            return fits.first { $0.spec == form }.map { $0.forecast(horizon: h, levels: []).mean } ?? lowest(fits, h)
+        }),
+        ("AICc weights, all forms", { weighted($0, $1) }),
+        ("AICc weights, damped and no-trend forms", { fits, h in weighted(fits.filter { $0.spec.trend != .additive }, h) }),
+        ("equal weights, all forms", { fits, h in
+            guard !fits.isEmpty else { return nil }
+            var mean = [Double](repeating: 0, count: h)
+            for fit in fits { for (i, v) in fit.forecast(horizon: h, levels: []).mean.enumerated() { mean[i] += v / Double(fits.count) } }
+            return mean
+        }),
+    ]
+
+    func run() throws {
+        let wanted = freq.map { Set($0.split(separator: ",").map(String.init)) }
+        let series = try BenchSeries.load(directory: data).filter { wanted?.contains($0.freq) ?? true }
+        var peerMASE: [String: [String: Double]] = [:]
+        let peerNames = ["statsmodels_ets", "statsforecast_autoets"]
+        if let peers {
+            for r in try readJSONLines(SeriesResult.self, from: peers) where peerNames.contains(r.model) {
+                if let v = r.mase { peerMASE[r.model, default: [:]][r.series] = v }
+            }
+        }
+        var scores: [String: [[Double]]] = [:]  // freq -> per series, per strategy
+        var ids: [String: [String]] = [:]
+        for s in series {
+            let split = s.values.count - s.h
+            guard split > 2 else { continue }
+            let train = Array(s.values[..<split]), test = Array(s.values[split...])
+            guard let candidates = try? HoltWinters.fitCandidates(train, period: s.m) else { continue }
+            var fits = candidates.fits
+            if fits.isEmpty, let simple = try? HoltWinters.fit(train, period: 1, spec: .simple) { fits = [simple] }
+            let row = Self.strategies.map { strategy -> Double in
+                guard let f = strategy.forecast(fits, s.h), f.allSatisfy(\.isFinite) else { return .nan }
+                return AccuracyMetrics.mase(actual: test, forecast: f, insample: train, period: s.m)
+            }
+            if verbose {
+                let forms = fits.sorted { $0.summary.criteria!.aicc < $1.summary.criteria!.aicc }.prefix(3)
+                    .map { "\($0.spec.name) \(fmt($0.summary.criteria!.aicc, 1))" }.joined(separator: ", ")
+                let peerCells = peerNames.map { fmt(peerMASE[$0]?[s.id] ?? .nan) }.joined(separator: " ")
+                FileHandle.standardError.write(Data("\(s.id) n=\(train.count) \(row.map { fmt($0) }.joined(separator: " ")) | \(peerCells) | \(forms)\n".utf8))
+            }
+            scores[s.freq, default: []].append(row)
+            ids[s.freq, default: []].append(s.id)
+        }
+        let methods = Self.strategies.map(\.name) + peerNames.filter { peerMASE[$0] != nil }
+        var labels: [String] = []
+        var means: [[Double]] = []  // per label, per method
+        var all: [[Double]] = []
+        var allIDs: [String] = []
+        for f in scores.keys.sorted() {
+            let (count, m) = columnMeans(scores[f]!, ids[f]!, peerMASE, peerNames)
+            labels.append("\(f) (\(count))")
+            means.append(m)
+            all += scores[f]!
+            allIDs += ids[f]!
+        }
+        let (count, m) = columnMeans(all, allIDs, peerMASE, peerNames)
+        labels.append("all (\(count))")
+        means.append(m)
+        print("| method | " + labels.joined(separator: " | ") + " |")
+        print("| --- |" + String(repeating: " ---: |", count: labels.count))
+        for (i, method) in methods.enumerated() {
+            print("| \(method) | " + means.map { fmt($0[i]) }.joined(separator: " | ") + " |")
+        }
+    }
+
+    /// Mean MASE per method over the series where every strategy and every peer column has a score.
+    private func columnMeans(_ rows: [[Double]], _ ids: [String], _ peerMASE: [String: [String: Double]], _ peerNames: [String]) -> (Int, [Double]) {
+        let present = peerNames.filter { peerMASE[$0] != nil }
+        var sums = [Double](repeating: 0, count: Self.strategies.count + present.count)
+        var count = 0
+        for (row, id) in zip(rows, ids) {
+            let all = row + present.map { peerMASE[$0]?[id] ?? .nan }
+            guard all.allSatisfy(\.isFinite) else { continue }
+            for i in all.indices { sums[i] += all[i] }
+            count += 1
+        }
+        return (count, sums.map { $0 / Double(max(count, 1)) })
+    }
+}
