@@ -34,6 +34,10 @@ public protocol JobQueueDriver: Sendable {
     /// own processing list. Call it only when that consumer handles none of them: on start, and after a
     /// connection error (a blocking pop the client gave up on may still have moved a message).
     func recoverUnacknowledged(queue: QueueName, consumer: String) async throws -> Int
+    /// Which of `ids` have a message in the queue now: ready, delayed, or in a registered consumer's
+    /// processing list (a dead consumer's too: the reaper moves it back). The requeue sweeper pushes again
+    /// only the other idle jobs, so a backlog that outlasts `REQUEUE_AFTER_SECONDS` is not pushed twice.
+    func pendingJobIDs(_ ids: [String], queue: QueueName) async throws -> Set<String>
     func depth(of queue: QueueName) async throws -> QueueDepth
     /// Consumers of the queue whose heartbeat has not expired (the workers alive now), sorted.
     func liveConsumers(queue: QueueName) async throws -> [String]
