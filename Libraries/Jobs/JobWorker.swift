@@ -151,7 +151,7 @@ public struct JobWorker: Service {
                 continue
             }
             guard let delivery else { continue }
-            CrashPoint.afterTake.hit()
+            CrashPoint.taken(jobID: delivery.message.id)
             if signal.isTriggered || Task.isCancelled {
                 // Taken while stopping: give it straight back.
                 if await !settle("requeue", delivery, logger: logger, { try await driver.requeue(delivery) }) {
