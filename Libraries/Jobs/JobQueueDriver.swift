@@ -22,7 +22,7 @@ public protocol JobQueueDriver: Sendable {
     func requeue(_ delivery: Delivery) async throws
     /// Marks `consumer` alive for `ttl` and registers it among the queue's consumers.
     func heartbeat(consumer: String, queue: QueueName, ttl: Duration) async throws
-    /// Moves the processing lists of consumers whose heartbeat expired back to the queue (attempt + 1),
+    /// Moves the processing lists of consumers whose heartbeat expired back to the queue (attempt + 1, crashes + 1),
     /// dead-lettering messages whose attempt reaches `maxAttempts`. Atomic per consumer: safe when several
     /// workers reclaim at once. Returns how many messages moved.
     func reclaimDeadConsumers(queue: QueueName, maxAttempts: Int) async throws -> Int

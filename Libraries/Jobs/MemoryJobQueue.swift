@@ -132,6 +132,7 @@ public final class MemoryJobQueue: JobQueueDriver {
                         continue
                     }
                     message.attempt += 1
+                    message.crashes += 1
                     if message.attempt >= max(1, maxAttempts) {
                         let entry = DeadLetter(message: message, error: reason + "; attempts exhausted", failedAt: JobClock.now())
                         if let encoded = try? entry.encoded() { queueState.dead.insert(encoded, at: 0) }

@@ -260,6 +260,7 @@ public final class RedisJobQueue: JobQueueDriver {
                   if ok and type(message) == 'table' then
                     local attempt = (tonumber(message['attempt']) or 0) + 1
                     message['attempt'] = attempt
+                    message['crashes'] = (tonumber(message['crashes']) or 0) + 1
                     if attempt >= maxAttempts then
                       entry = cjson.encode({ message = message, error = reason .. '; attempts exhausted', failedAt = tonumber(ARGV[3]) })
                     else

@@ -141,6 +141,8 @@ struct QueueDriverTests {
         let redelivered = try #require(try await driver.pop(from: queue, consumer: "live", timeout: .seconds(1)))
         #expect(redelivered.message.id == "held-by-dead")
         #expect(redelivered.message.attempt == 1)
+        #expect(redelivered.message.crashes == 1)
+        #expect(live.message.crashes == 0)
         #expect(redelivered.message.payload == #"{"n":1}"#)
         try await driver.acknowledge(redelivered)
         try await driver.acknowledge(live)
