@@ -27,11 +27,14 @@ import Darwin
 /// acknowledge. Any other error → `willRetry` and a delayed retry, until `retry.maxAttempts` deliveries,
 /// then dead letter and `failed(deadLettered: true)`.
 ///
-/// A message that died with its consumer before (`crashes > 0`: a killed worker, or a poison message) runs
-/// alone: the process's other loops finish what they hold and take nothing until it is done, so if it kills
-/// the process again it takes no other message's attempt with it (before, a poison message's neighbour
-/// could die beside it three times and be dead-lettered too). One such message at a time: a loop that takes
-/// a second one while another runs alone gives it back to the queue.
+/// A message whose deliveries died with their consumer `retry.maxAttempts - 1` times (at least once; with the
+/// default 3 attempts: twice — a poison message, or a worker killed twice while holding it) runs alone: the
+/// process's other loops finish what they hold and take nothing until it is done, so if it kills the process
+/// again it takes no other message's attempt with it. A neighbour can die beside a poison message at most
+/// `maxAttempts - 1` times, so it is never dead-lettered for it (before, one taken beside it at all 3 deaths
+/// would have been). Messages killed once are not held back, so redelivery after one kill stays as fast.
+/// One such message at a time: a loop that takes a second one while another runs alone gives it back to
+/// the queue, and so does one that is still waiting for its siblings when shutdown begins.
 ///
 /// Graceful shutdown (`ServiceGroup` on SIGTERM, or `gracefulShutdown()`): the loops stop taking messages at
 /// once; a handler in flight gets `gracePeriod` to finish, after which it is cancelled and its message
@@ -171,9 +174,9 @@ public struct JobWorker: Service {
                 }
                 break
             }
-            if delivery.message.crashes > 0 && concurrency > 1 {
-                guard await gate.isolate() else {
-                    // Another loop runs a message alone: hand this one back (to the head) for later.
+            if delivery.message.crashes >= max(1, retry.maxAttempts - 1) && concurrency > 1 {
+                guard await gate.isolate(signal) else {
+                    // Another loop runs a message alone, or shutdown began: hand this one back (to the head).
                     if await !settle("requeue", delivery, logger: logger, { try await driver.requeue(delivery) }) {
                         needsRecovery = true
                     }
@@ -395,8 +398,9 @@ final class IsolationGate: Sendable {
     }
 
     /// From inside: true once the caller is the only loop inside and no other can enter, until
-    /// `endIsolation()`; false at once when another loop is already isolating.
-    func isolate() async -> Bool {
+    /// `endIsolation()`; false at once when another loop is already isolating, and false (isolation ended)
+    /// when shutdown begins while the others are still finishing.
+    func isolate(_ signal: ShutdownSignal) async -> Bool {
         let granted = state.withLock { state -> Bool in
             guard !state.isolating else { return false }
             state.isolating = true
@@ -405,6 +409,10 @@ final class IsolationGate: Sendable {
         guard granted else { return false }
         // The others finish what they hold (a blocking take returns within the poll timeout).
         while state.withLock({ $0.inside }) > 1 {
+            if signal.isTriggered || Task.isCancelled {
+                endIsolation()
+                return false
+            }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return true
