@@ -36,13 +36,27 @@ public enum CrashPoint: String, Sendable, CaseIterable {
         return points
     }()
 
+    /// `ALMANAC_CRASH_ON_JOB`: the id of a job whose every delivery kills the process as soon as it is taken
+    /// (a poison message; the fault tests check it is dead-lettered after 3 deliveries).
+    private static let poisonJobID: String? = getenv("ALMANAC_CRASH_ON_JOB").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+
+    /// A consumer has just taken the message of `jobID`: `afterTake`, and the poison job's certain death.
+    public static func taken(jobID: String) {
+        afterTake.hit()
+        if let poison = poisonJobID, poison == jobID { die("poison") }
+    }
+
     /// Whether any crash point is armed in this process.
     public static var isArmed: Bool { settings != nil }
 
     /// Dies here with the configured probability when this point is armed.
     public func hit() {
         guard let probability = Self.settings?[rawValue], Double.random(in: 0..<1) < probability else { return }
-        let line = "crash point \(rawValue)\n"
+        Self.die(rawValue)
+    }
+
+    private static func die(_ name: String) -> Never {
+        let line = "crash point \(name)\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
         _exit(137)
     }

@@ -27,13 +27,17 @@ public struct QueueName: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let train = QueueName("train_queue")
 }
 
-/// One job on a queue, stored as JSON: `{"id","type","payload","attempt","enqueuedAt","requestID"}`.
+/// One job on a queue, stored as JSON: `{"id","type","payload","attempt","enqueuedAt","requestID"}`, and
+/// `"crashes"` once a delivery died with its consumer.
 /// `payload` is JSON text owned by the job type; `attempt` counts earlier deliveries (0 on the first).
 public struct JobMessage: Codable, Sendable, Equatable {
     public var id: String
     public var type: String
     public var payload: String
     public var attempt: Int
+    /// Earlier deliveries that died with their consumer (its heartbeat expired while it held the message;
+    /// set by reclaim). A worker runs such a message alone (see `JobWorker`).
+    public var crashes: Int = 0
     /// Unix time in seconds (millisecond precision).
     public var enqueuedAt: Double
     public var requestID: String?
@@ -61,7 +65,7 @@ public struct JobMessage: Codable, Sendable, Equatable {
         try JSONDecoder().decode(Payload.self, from: Data(payload.utf8))
     }
 
-    private enum CodingKeys: String, CodingKey { case id, type, payload, attempt, enqueuedAt, requestID }
+    private enum CodingKeys: String, CodingKey { case id, type, payload, attempt, crashes, enqueuedAt, requestID }
 
     /// Lenient: a producer that omits `attempt`, `enqueuedAt` or `requestID` (a script pushing by hand) is
     /// accepted, and a payload given as a JSON object instead of text is kept as its JSON text.
@@ -77,6 +81,7 @@ public struct JobMessage: Codable, Sendable, Equatable {
             payload = "null"
         }
         attempt = try container.decodeIfPresent(Int.self, forKey: .attempt) ?? 0
+        crashes = try container.decodeIfPresent(Int.self, forKey: .crashes) ?? 0
         enqueuedAt = try container.decodeIfPresent(Double.self, forKey: .enqueuedAt) ?? 0
         requestID = try container.decodeIfPresent(String.self, forKey: .requestID)
     }
@@ -87,6 +92,7 @@ public struct JobMessage: Codable, Sendable, Equatable {
         try container.encode(type, forKey: .type)
         try container.encode(payload, forKey: .payload)
         try container.encode(attempt, forKey: .attempt)
+        if crashes > 0 { try container.encode(crashes, forKey: .crashes) }
         try container.encode(enqueuedAt, forKey: .enqueuedAt)
         try container.encode(requestID, forKey: .requestID)
     }

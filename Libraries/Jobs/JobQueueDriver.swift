@@ -22,7 +22,7 @@ public protocol JobQueueDriver: Sendable {
     func requeue(_ delivery: Delivery) async throws
     /// Marks `consumer` alive for `ttl` and registers it among the queue's consumers.
     func heartbeat(consumer: String, queue: QueueName, ttl: Duration) async throws
-    /// Moves the processing lists of consumers whose heartbeat expired back to the queue (attempt + 1),
+    /// Moves the processing lists of consumers whose heartbeat expired back to the queue (attempt + 1, crashes + 1),
     /// dead-lettering messages whose attempt reaches `maxAttempts`. Atomic per consumer: safe when several
     /// workers reclaim at once. Returns how many messages moved.
     func reclaimDeadConsumers(queue: QueueName, maxAttempts: Int) async throws -> Int
@@ -34,6 +34,10 @@ public protocol JobQueueDriver: Sendable {
     /// own processing list. Call it only when that consumer handles none of them: on start, and after a
     /// connection error (a blocking pop the client gave up on may still have moved a message).
     func recoverUnacknowledged(queue: QueueName, consumer: String) async throws -> Int
+    /// Which of `ids` have a message in the queue now: ready, delayed, or in a registered consumer's
+    /// processing list (a dead consumer's too: the reaper moves it back). The requeue sweeper pushes again
+    /// only the other idle jobs, so a backlog that outlasts `REQUEUE_AFTER_SECONDS` is not pushed twice.
+    func pendingJobIDs(_ ids: [String], queue: QueueName) async throws -> Set<String>
     func depth(of queue: QueueName) async throws -> QueueDepth
     /// Consumers of the queue whose heartbeat has not expired (the workers alive now), sorted.
     func liveConsumers(queue: QueueName) async throws -> [String]

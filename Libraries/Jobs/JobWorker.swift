@@ -27,6 +27,15 @@ import Darwin
 /// acknowledge. Any other error → `willRetry` and a delayed retry, until `retry.maxAttempts` deliveries,
 /// then dead letter and `failed(deadLettered: true)`.
 ///
+/// A message whose deliveries died with their consumer `retry.maxAttempts - 1` times (at least once; with the
+/// default 3 attempts: twice — a poison message, or a worker killed twice while holding it) runs alone: the
+/// process's other loops finish what they hold and take nothing until it is done, so if it kills the process
+/// again it takes no other message's attempt with it. A neighbour can die beside a poison message at most
+/// `maxAttempts - 1` times, so it is never dead-lettered for it (before, one taken beside it at all 3 deaths
+/// would have been). Messages killed once are not held back, so redelivery after one kill stays as fast.
+/// One such message at a time: a loop that takes a second one while another runs alone gives it back to
+/// the queue, and so does one that is still waiting for its siblings when shutdown begins.
+///
 /// Graceful shutdown (`ServiceGroup` on SIGTERM, or `gracefulShutdown()`): the loops stop taking messages at
 /// once; a handler in flight gets `gracePeriod` to finish, after which it is cancelled and its message
 /// requeued at the head (attempt unchanged); then `run()` returns. Set the group's
@@ -91,6 +100,7 @@ public struct JobWorker: Service {
 
     public func run() async throws {
         let signal = ShutdownSignal()
+        let gate = IsolationGate()
         let logger = {
             var logger = self.logger
             logger[metadataKey: "queue"] = "\(queue)"
@@ -108,7 +118,9 @@ public struct JobWorker: Service {
                     for consumer in consumers {
                         var loopLogger = logger
                         loopLogger[metadataKey: "consumer"] = "\(consumer)"
-                        loops.addTask { [loopLogger] in await consumeLoop(consumer: consumer, signal: signal, logger: loopLogger) }
+                        loops.addTask { [loopLogger] in
+                            await consumeLoop(consumer: consumer, signal: signal, gate: gate, logger: loopLogger)
+                        }
                     }
                 }
                 background.cancelAll()
@@ -122,7 +134,7 @@ public struct JobWorker: Service {
 
     // MARK: Consumer loop
 
-    private func consumeLoop(consumer: String, signal: ShutdownSignal, logger: Logger) async {
+    private func consumeLoop(consumer: String, signal: ShutdownSignal, gate: IsolationGate, logger: Logger) async {
         var needsRecovery = true
         var backoff = Backoff()
         while !signal.isTriggered && !Task.isCancelled {
@@ -139,6 +151,9 @@ public struct JobWorker: Service {
                     continue
                 }
             }
+            // Take nothing while a sibling loop runs a message alone.
+            guard await gate.enter(signal) else { break }
+            defer { gate.leave() }
             let delivery: Delivery?
             do {
                 delivery = try await driver.pop(from: queue, consumer: consumer, timeout: pollTimeout)
@@ -151,13 +166,27 @@ public struct JobWorker: Service {
                 continue
             }
             guard let delivery else { continue }
-            CrashPoint.afterTake.hit()
+            CrashPoint.taken(jobID: delivery.message.id)
             if signal.isTriggered || Task.isCancelled {
                 // Taken while stopping: give it straight back.
                 if await !settle("requeue", delivery, logger: logger, { try await driver.requeue(delivery) }) {
                     needsRecovery = true
                 }
                 break
+            }
+            if delivery.message.crashes >= max(1, retry.maxAttempts - 1) && concurrency > 1 {
+                guard await gate.isolate(signal) else {
+                    // Another loop runs a message alone, or shutdown began: hand this one back (to the head).
+                    if await !settle("requeue", delivery, logger: logger, { try await driver.requeue(delivery) }) {
+                        needsRecovery = true
+                    }
+                    continue
+                }
+                logger.info("running alone a message whose delivery died with its consumer",
+                            metadata: ["job.id": "\(delivery.message.id)", "job.crashes": "\(delivery.message.crashes)"])
+                if await !handle(delivery, signal: signal, logger: logger) { needsRecovery = true }
+                gate.endIsolation()
+                continue
             }
             if await !handle(delivery, signal: signal, logger: logger) { needsRecovery = true }
         }
@@ -337,6 +366,60 @@ private struct Backoff {
         let delay = next
         next = min(next * 2, .seconds(5))
         try? await Task.sleep(for: delay)
+    }
+}
+
+/// Lets one consumer loop of a worker run a message alone. Every loop is inside (`enter` … `leave`) while it
+/// takes and handles a message; `isolate()` (from inside) keeps new entrants out and waits until the caller
+/// is the only loop inside. Waits poll every 20 ms: isolation is rare (a delivery died with its consumer).
+final class IsolationGate: Sendable {
+    private struct State {
+        var inside = 0
+        var isolating = false
+    }
+    private let state = Mutex(State())
+
+    /// Waits while a loop runs alone; false when shutdown was triggered meanwhile (the loop should stop).
+    func enter(_ signal: ShutdownSignal) async -> Bool {
+        while true {
+            let entered = state.withLock { state -> Bool in
+                guard !state.isolating else { return false }
+                state.inside += 1
+                return true
+            }
+            if entered { return true }
+            if signal.isTriggered || Task.isCancelled { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func leave() {
+        state.withLock { $0.inside -= 1 }
+    }
+
+    /// From inside: true once the caller is the only loop inside and no other can enter, until
+    /// `endIsolation()`; false at once when another loop is already isolating, and false (isolation ended)
+    /// when shutdown begins while the others are still finishing.
+    func isolate(_ signal: ShutdownSignal) async -> Bool {
+        let granted = state.withLock { state -> Bool in
+            guard !state.isolating else { return false }
+            state.isolating = true
+            return true
+        }
+        guard granted else { return false }
+        // The others finish what they hold (a blocking take returns within the poll timeout).
+        while state.withLock({ $0.inside }) > 1 {
+            if signal.isTriggered || Task.isCancelled {
+                endIsolation()
+                return false
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
+    func endIsolation() {
+        state.withLock { $0.isolating = false }
     }
 }
 

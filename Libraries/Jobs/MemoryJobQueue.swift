@@ -132,6 +132,7 @@ public final class MemoryJobQueue: JobQueueDriver {
                         continue
                     }
                     message.attempt += 1
+                    message.crashes += 1
                     if message.attempt >= max(1, maxAttempts) {
                         let entry = DeadLetter(message: message, error: reason + "; attempts exhausted", failedAt: JobClock.now())
                         if let encoded = try? entry.encoded() { queueState.dead.insert(encoded, at: 0) }
@@ -175,6 +176,20 @@ public final class MemoryJobQueue: JobQueueDriver {
         }
         resume(resumptions)
         return count
+    }
+
+    public func pendingJobIDs(_ ids: [String], queue: QueueName) async throws -> Set<String> {
+        let wanted = Set(ids)
+        guard !wanted.isEmpty else { return [] }
+        let raws: [[UInt8]] = state.withLock { state in
+            guard let queueState = state.queues[queue] else { return [] }
+            return queueState.ready.items + queueState.delayed.map(\.raw) + queueState.processing.values.flatMap { $0 }
+        }
+        var found: Set<String> = []
+        for raw in raws {
+            if let id = try? JobMessage.decoded(from: raw).id, wanted.contains(id) { found.insert(id) }
+        }
+        return found
     }
 
     public func depth(of queue: QueueName) async throws -> QueueDepth {
@@ -257,6 +272,8 @@ struct Deque {
     private var tail: [[UInt8]] = []  // tail.last is the most recently pushed
 
     var count: Int { head.count + tail.count }
+    /// Every item, in no particular order.
+    var items: [[UInt8]] { head + tail }
 
     mutating func pushTail(_ raw: [UInt8]) { tail.append(raw) }
     mutating func pushHead(_ raw: [UInt8]) { head.append(raw) }

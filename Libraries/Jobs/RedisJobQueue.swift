@@ -113,6 +113,14 @@ public final class RedisJobQueue: JobQueueDriver {
         return Int(reply.int ?? 0)
     }
 
+    public func pendingJobIDs(_ ids: [String], queue: QueueName) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let reply = try await evaluate(
+            Scripts.pending, keys: [base(queue), delayedKey(queue), consumersKey(queue)],
+            args: [bytes(base(queue) + ":processing:")] + ids.map(bytes))
+        return Set((reply.array ?? []).compactMap(\.string))
+    }
+
     public func depth(of queue: QueueName) async throws -> QueueDepth {
         let reply = try await evaluate(
             Scripts.depth, keys: [base(queue), delayedKey(queue), deadKey(queue), consumersKey(queue)],
@@ -252,6 +260,7 @@ public final class RedisJobQueue: JobQueueDriver {
                   if ok and type(message) == 'table' then
                     local attempt = (tonumber(message['attempt']) or 0) + 1
                     message['attempt'] = attempt
+                    message['crashes'] = (tonumber(message['crashes']) or 0) + 1
                     if attempt >= maxAttempts then
                       entry = cjson.encode({ message = message, error = reason .. '; attempts exhausted', failedAt = tonumber(ARGV[3]) })
                     else
@@ -271,6 +280,48 @@ public final class RedisJobQueue: JobQueueDriver {
             end
             result[1] = requeued
             return result
+            """)
+
+        /// KEYS: ready, delayed, consumers. ARGV: processing key prefix, job ids… Returns the ids that have a
+        /// message in the ready list, the delayed set or a processing list. Reads lists 1,000 at a time.
+        static let pending = Script(name: "pending", source: """
+            local wanted, left, found = {}, 0, {}
+            for i = 2, #ARGV do
+              if not wanted[ARGV[i]] then wanted[ARGV[i]] = true; left = left + 1 end
+            end
+            local function look(items)
+              for _, raw in ipairs(items) do
+                local ok, message = pcall(cjson.decode, raw)
+                if ok and type(message) == 'table' then
+                  local id = message['id']
+                  if type(id) == 'string' and wanted[id] then
+                    wanted[id] = nil; left = left - 1; table.insert(found, id)
+                  end
+                end
+                if left == 0 then return true end
+              end
+              return false
+            end
+            local function scanList(key)
+              local start = 0
+              while left > 0 do
+                local items = redis.call('LRANGE', key, start, start + 999)
+                if #items == 0 or look(items) then return end
+                start = start + 1000
+              end
+            end
+            scanList(KEYS[1])
+            local start = 0
+            while left > 0 do
+              local items = redis.call('ZRANGE', KEYS[2], start, start + 999)
+              if #items == 0 or look(items) then break end
+              start = start + 1000
+            end
+            for _, consumer in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+              if left == 0 then break end
+              scanList(ARGV[1] .. consumer)
+            end
+            return found
             """)
 
         /// KEYS: ready, delayed, dead, consumers. ARGV: processing key prefix.

@@ -532,6 +532,28 @@ struct BadInputTests {
         }
     }
 
+    /// A chunked body (no Content-Length) over a JSON route's 4 MiB limit: 413 naming the limit, nothing
+    /// stored (it was a 500: the collector's NIOTooManyBytesError fell through to the catch-all).
+    @Test(arguments: Backend.allCases)
+    func aChunkedJSONBodyOverTheLimitIs413(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        let app = try AlmanacApp.buildApplication(runtime: fx.runtime)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let before = try await Self.state(fx)
+            let piece = Array(String(repeating: "1.0, ", count: 200_000).utf8)  // 1 MB a chunk, 5 MB in all
+            var request = Array("POST /fit/s1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+            for _ in 0..<5 { request += Array("\(String(piece.count, radix: 16))\r\n".utf8) + piece + Array("\r\n".utf8) }
+            request += Array("0\r\n\r\n".utf8)
+            let bytes = request
+            let answer = try await NIOThreadPool.singleton.runIfActive { try Self.raw(port: port, bytes) }
+            #expect(answer.hasPrefix("HTTP/1.1 413") && answer.contains("larger than the limit for"), "\(answer.prefix(300))")
+            #expect(try await Self.state(fx) == before)
+            #expect(try await client.execute(uri: "/health", method: .get, headers: [:], body: nil).status == .ok)
+        }
+    }
+
     // MARK: work-schedule sessions
 
     func createSession(_ client: any TestClientProtocol) async throws -> String {

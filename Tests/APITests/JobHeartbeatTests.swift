@@ -40,4 +40,28 @@ struct JobHeartbeatTests {
         // loop runs it concurrently.
         #expect(deliveries.withLock { $0 } == 1)
     }
+
+    /// The requeue sweeper pushes again an idle unfinished job only when its message is gone from the queue:
+    /// one waiting behind a backlog (no consumer here) is touched, not pushed twice.
+    @Test(arguments: Backend.allCases)
+    func sweeperPushesOnlyJobsWhoseMessageIsGone(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        let queue = QueueName.train
+        let waiting = NewJob(id: "sweep-waiting", type: "slow", queue: queue.rawValue, payload: "{}")
+        let lost = NewJob(id: "sweep-lost", type: "slow", queue: queue.rawValue, payload: "{}")
+        try await fx.runtime.store.createJob(waiting)
+        try await fx.runtime.store.createJob(lost)
+        await fx.runtime.push(waiting)  // `lost`'s push never happened (a crash between commit and push)
+        let sweeper = RequeueSweeper(runtime: fx.runtime, queues: [queue])
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(await sweeper.sweep(idleFor: 1) == 1)
+        #expect(try await fx.runtime.queue.depth(of: queue).ready == 2)
+        // Both were touched: nothing is idle now; later, neither is pushed again while both wait.
+        #expect(await sweeper.sweep(idleFor: 1) == 0)
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(await sweeper.sweep(idleFor: 1) == 0)
+        #expect(try await fx.runtime.queue.depth(of: queue).ready == 2)
+        try await fx.runtime.queue.purge(queue: queue)
+    }
 }

@@ -47,6 +47,45 @@ struct JobWorkerTests {
         await test.close(queue)
     }
 
+    /// A message whose deliveries died with their consumer maxAttempts - 1 times (here 2 of 3) runs alone:
+    /// while it runs, the worker's other loops take nothing, so a poison message that kills the process again
+    /// takes no neighbour with it. One that died once runs beside the others.
+    @Test(arguments: Backend.allCases)
+    func aMessageThatDiedWithItsConsumerRunsAlone(backend: Backend) async throws {
+        let test = try TestQueue(backend)
+        let hooks = RecordingHooks()
+        struct Span { var id: String; var start: ContinuousClock.Instant; var end: ContinuousClock.Instant }
+        let spans = Mutex<[Span]>([])
+        for n in 0..<4 { try await test.driver.push(message("before\(n)"), to: queue) }
+        var suspect = message("suspect", attempt: 2)
+        suspect.crashes = 2
+        try await test.driver.push(suspect, to: queue)
+        var once = message("once", attempt: 1)
+        once.crashes = 1
+        try await test.driver.push(once, to: queue)
+        for n in 0..<4 { try await test.driver.push(message("after\(n)"), to: queue) }
+        let (group, task) = start(worker(test.driver, hooks: hooks, concurrency: 3) { message in
+            let start = ContinuousClock.now
+            try await Task.sleep(for: .milliseconds(message.id == "suspect" || message.id == "once" ? 400 : 150))
+            spans.withLock { $0.append(Span(id: message.id, start: start, end: ContinuousClock.now)) }
+        })
+        try await eventually("10 handled") { spans.withLock { $0.count } == 10 }
+        try await eventually("acknowledged") { try await test.driver.depth(of: queue) == QueueDepth() }
+        await group.triggerGracefulShutdown()
+        try await task.value
+        let all = spans.withLock { $0 }
+        let alone = try #require(all.first { $0.id == "suspect" })
+        let overlapping = all.filter { $0.id != "suspect" && $0.start < alone.end && alone.start < $0.end }.map(\.id)
+        #expect(overlapping.isEmpty, "ran beside the suspect: \(overlapping)")
+        let onceSpan = try #require(all.first { $0.id == "once" })
+        #expect(all.contains { $0.id != "once" && $0.start < onceSpan.end && onceSpan.start < $0.end }, "the message killed once ran alone")
+        // The others still ran side by side.
+        let others = all.filter { $0.id != "suspect" }
+        let concurrent = others.contains { a in others.contains { b in a.id != b.id && a.start < b.end && b.start < a.end } }
+        #expect(concurrent)
+        await test.close(queue)
+    }
+
     @Test(arguments: Backend.allCases)
     func retriesWithBackoffThenDeadLetters(backend: Backend) async throws {
         let test = try TestQueue(backend)

@@ -48,6 +48,32 @@ struct QueueDriverTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func pendingJobIDsFindsReadyDelayedAndHeldMessagesOnly(backend: Backend) async throws {
+        let test = try TestQueue(backend)
+        let driver = test.driver
+        // 2,500 ready messages: the Redis script reads lists 1,000 at a time.
+        for n in 0..<2500 { try await driver.push(message("ready-\(n)"), to: queue) }
+        try await driver.push(message("held"), to: .forecast)
+        try await driver.push(message("other-queue"), to: .forecast)
+        try await driver.heartbeat(consumer: "c1", queue: .forecast, ttl: .seconds(10))
+        let held = try #require(try await driver.pop(from: .forecast, consumer: "c1", timeout: .seconds(1)))
+        #expect(held.message.id == "held")
+        try await driver.push(message("late"), to: .forecast)
+        try await driver.push(message("done"), to: .forecast)
+        let other = try #require(try await driver.pop(from: .forecast, consumer: "c1", timeout: .seconds(1)))
+        try await driver.retryLater(other, delay: .seconds(60), error: "later")
+        let done = try #require(try await driver.pop(from: .forecast, consumer: "c1", timeout: .seconds(1)))
+        #expect(done.message.id == "late")
+        try await driver.acknowledge(done)
+
+        let ids = ["ready-0", "ready-2499", "ready-1234", "held", "other-queue", "late", "done", "never", "ready-0"]
+        #expect(try await driver.pendingJobIDs(ids, queue: queue) == ["ready-0", "ready-2499", "ready-1234"])
+        #expect(try await driver.pendingJobIDs(ids, queue: .forecast) == ["held", "other-queue", "done"])
+        #expect(try await driver.pendingJobIDs([], queue: queue) == [])
+        await test.close(queue, .forecast)
+    }
+
+    @Test(arguments: Backend.allCases)
     func retryLaterWaitsInTheDelayedSetThenPromotes(backend: Backend) async throws {
         let test = try TestQueue(backend)
         let driver = test.driver
@@ -115,6 +141,8 @@ struct QueueDriverTests {
         let redelivered = try #require(try await driver.pop(from: queue, consumer: "live", timeout: .seconds(1)))
         #expect(redelivered.message.id == "held-by-dead")
         #expect(redelivered.message.attempt == 1)
+        #expect(redelivered.message.crashes == 1)
+        #expect(live.message.crashes == 0)
         #expect(redelivered.message.payload == #"{"n":1}"#)
         try await driver.acknowledge(redelivered)
         try await driver.acknowledge(live)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import NIOHTTP1
 
 /// Turns what the router could not route into JSON errors: an unknown path is a 404, a known path with
@@ -26,6 +27,11 @@ struct ErrorMiddleware: RouterMiddleware {
             throw APIError(.notFound, "no route for \(request.method.rawValue) \(request.uri.path.prefix(200))")
         } catch let error as HTTPError {
             throw APIError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
+        } catch is NIOTooManyBytesError {
+            // A body without Content-Length (chunked) that passed the route's limit while being collected:
+            // the same 413 as a declared length over it (before, a 500). The error's maxBytes is what was
+            // left of the limit when it tripped, not the limit, so it is not quoted.
+            throw APIError(.contentTooLarge, "request body is larger than the limit for \(request.uri.path.prefix(100))")
         } catch let error as HTTPParserError {
             // The connection's bytes did not make the request they announced: a client error, not a 500.
             if case .invalidEOFState = error {
