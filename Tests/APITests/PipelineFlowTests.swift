@@ -42,7 +42,8 @@ struct PipelineFlowTests {
             let window = try await Self.invoices(client, "&category=beta&start_date=2024-01-10&end_date=2024-01-12")
             #expect(window.count == 6)
             // Forecasts: 14 days after 2024-03-10 for each model and category, with 95% bands around the mean.
-            let forecasts = try await eventually("forecasts for both categories") { () -> Int? in
+            // Generous wait: the fits and backtests share 2 cores with every other suite of the parallel run.
+            let forecasts = try await eventually(timeout: .seconds(240), "forecasts for both categories") { () -> Int? in
                 let n = try await client.get("/forecast-data?limit=1000").array.count
                 return n == 2 * 3 * 14 ? n : nil
             }
