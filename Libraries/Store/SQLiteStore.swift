@@ -451,7 +451,7 @@ public final class SQLiteStore: Store {
             try conn.query("""
                 SELECT \(unescaped: Self.jobColumns) FROM jobs
                 WHERE status IN ('queued', 'running')
-                  AND updated_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || \(seconds) || ' seconds')
+                  AND updated_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || \(seconds) || ' seconds')
                 ORDER BY created_at LIMIT \(limit)
                 """).map(Self.decodeJob)
         }
