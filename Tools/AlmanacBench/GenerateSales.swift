@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 
 /// Writes a synthetic sales file in seed 003's format: `Date,product_id,category,sales`, one row per
 /// (day, product), products spread over categories, a share of sales values missing (empty, NA, NaN, null).
@@ -34,7 +35,7 @@ struct GenerateSales: ParsableCommand {
         buffer.reserveCapacity(1 << 20)
         for r in 0..<rows {
             let day = r / products, p = r % products
-            let date = civil(base + day)
+            let date = CivilDate(daysSince1970: base + day).description
             buffer += date
             buffer += ",P\(p + 1),Category_\(p % categories + 1),"
             if Double.random(in: 0..<1, using: &rng) < missing {
@@ -51,19 +52,5 @@ struct GenerateSales: ParsableCommand {
             }
         }
         handle.write(Data(buffer.utf8))
-    }
-
-    /// YYYY-MM-DD of a day number (days since 1970-01-01), Howard Hinnant's civil_from_days.
-    private func civil(_ days: Int) -> String {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return String(format: "%04d-%02d-%02d", y, m, d)
     }
 }
