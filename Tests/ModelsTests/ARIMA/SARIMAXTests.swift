@@ -250,18 +250,53 @@ import Testing
         #expect(fit.map { abs($0.regressionCoefficients[0] - 5) < 0.3 && abs($0.sigma2 - 1) < 0.08 } == true)
     }
 
-    @Test func stationaryCovarianceSolvesLyapunov() throws {
-        let kf = ARMAKalman(ar: LagPolynomial.expandAR([0.5, -0.2], [0.7], period: 4),
-                            ma: LagPolynomial.expandMA([0.4], [-0.5], period: 4))
+    static let lyapunovCases: [(ar: [Double], ma: [Double], sar: [Double], sma: [Double], m: Int)] = [
+        ([0.5, -0.2], [0.4], [0.7], [-0.5], 4),
+        ([], [0.4, 0.3], [], [-0.6], 12),          // pure MA: P from the MA weights alone
+        ([0.95], [], [], [], 1),                   // AR(1) near the unit root
+        ([1.2, -0.5], [-0.3], [0.5], [0.2], 12),   // r = 27
+        ([0.3], [0.2], [-0.4], [], 7),
+        ([], [], [], [], 1),
+    ]
+
+    @Test(arguments: 0..<lyapunovCases.count)
+    func stationaryCovarianceSolvesLyapunov(_ index: Int) throws {
+        let c = Self.lyapunovCases[index]
+        let kf = ARMAKalman(ar: LagPolynomial.expandAR(c.ar, c.sar, period: c.m),
+                            ma: LagPolynomial.expandMA(c.ma, c.sma, period: c.m))
         let p = try #require(kf.stationaryCovariance())
         let r = kf.r
+        let scale = p.map(abs).max() ?? 1
         // P = T P T' + R R'
         for i in 0..<r {
             for j in 0..<r {
                 func pv(_ a: Int, _ b: Int) -> Double { a < r && b < r ? p[a * r + b] : 0 }
                 let tpt = kf.phi[i] * kf.phi[j] * p[0] + kf.phi[i] * pv(0, j + 1) + kf.phi[j] * pv(i + 1, 0) + pv(i + 1, j + 1)
-                #expect(abs(tpt + kf.rvec[i] * kf.rvec[j] - p[i * r + j]) < 1e-10)
+                #expect(abs(tpt + kf.rvec[i] * kf.rvec[j] - p[i * r + j]) < 1e-10 * scale)
             }
         }
+        // The same P by iterating the equation from 0 until it stops changing (the slow, obvious way).
+        var q = [Double](repeating: 0, count: r * r)
+        for _ in 0..<20_000 {
+            var next = [Double](repeating: 0, count: r * r)
+            for i in 0..<r {
+                for j in 0..<r {
+                    func qv(_ a: Int, _ b: Int) -> Double { a < r && b < r ? q[a * r + b] : 0 }
+                    next[i * r + j] = kf.phi[i] * kf.phi[j] * q[0] + kf.phi[i] * qv(0, j + 1) + kf.phi[j] * qv(i + 1, 0)
+                        + qv(i + 1, j + 1) + kf.rvec[i] * kf.rvec[j]
+                }
+            }
+            let change = zip(next, q).map { abs($0 - $1) }.max() ?? 0
+            q = next
+            if change < 1e-14 * scale { break }
+        }
+        for k in 0..<(r * r) { #expect(abs(q[k] - p[k]) < 1e-8 * scale) }
+    }
+
+    @Test func stationaryCovarianceRefusesNonStationaryAR() {
+        #expect(ARMAKalman(ar: [1.0], ma: []).stationaryCovariance() == nil)
+        #expect(ARMAKalman(ar: [0.5, 0.6], ma: [0.3]).stationaryCovariance() == nil)   // root inside the circle
+        #expect(ARMAKalman(ar: [1.5, -0.9], ma: []).stationaryCovariance() != nil)     // complex roots, |z| > 1
+        #expect(ARMAKalman.isStationary([0.5, 0.49]) && !ARMAKalman.isStationary([0.5, 0.5]))
     }
 }
