@@ -82,6 +82,9 @@ enum ETSKernel {
         var k = 0
         var sse = 0.0
         var sumLog = 0.0
+        // Σ log|yhat| as the log of running products (one log per ~10 steps instead of one per step:
+        // log was 38 % of a multiplicative fit's time); the product stays within 1e±200.
+        var product = 1.0
         let tiny = 1e-10
         for t in 0..<n {
             let yt = y[t]
@@ -109,7 +112,12 @@ enum ETSKernel {
                 let a = abs(yhat)
                 if a < tiny { return nil }
                 r = e / yhat
-                sumLog += log(a)
+                if a < 1e100 {
+                    product *= a
+                    if product > 1e100 || product < 1e-100 { sumLog += log(product); product = 1 }
+                } else {
+                    sumLog += log(a)
+                }
             } else {
                 r = e
             }
@@ -131,6 +139,7 @@ enum ETSKernel {
             k += 1
             if k == m { k = 0 }
         }
+        sumLog += log(product)
         guard sse.isFinite, sumLog.isFinite, l.isFinite, b.isFinite else { return nil }
         return Output(sse: sse, sumLogAbsFitted: sumLog, finalLevel: l, finalTrend: b)
     }
