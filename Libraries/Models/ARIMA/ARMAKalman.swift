@@ -152,7 +152,7 @@ struct ARMAKalman {
                                             if steady {
                                                 for i in 0..<r { g[i] = rv[i] }
                                             } else {
-                                                for i in 0..<r { g[i] = pp[i * r] * invF }
+                                                for i in 0..<r { g[i] = pp[i] * invF }
                                             }
                                             for col in 0..<c {
                                                 let base = col * r
@@ -171,21 +171,22 @@ struct ARMAKalman {
                                             }
                                             if !steady {
                                                 // P_{t+1}[i][j] = P[i+1][j+1] - P[i+1][0] P[j+1][0] / f + R_i R_j
-                                                // (the updated first state is known exactly); g holds P[:,0]/f.
+                                                // (the updated first state is known exactly); g holds P[0][:]/f.
+                                                // Only the upper triangle is kept during the loop (rows in
+                                                // increasing order read the next row before it is overwritten).
                                                 var dev = 0.0
                                                 for i in 0..<r {
-                                                    let gi = i + 1 < r ? pp[(i + 1) * r] : 0
+                                                    let fgi = i + 1 < r ? f * g[i + 1] : 0
                                                     let ri = rv[i]
                                                     for j in i..<r {
                                                         var value = ri * rv[j]
                                                         if i + 1 < r && j + 1 < r {
-                                                            value += pp[(i + 1) * r + j + 1] - gi * g[j + 1]
+                                                            value += pp[(i + 1) * r + j + 1] - fgi * g[j + 1]
                                                         }
                                                         dev = max(dev, abs(value - ri * rv[j]))
                                                         pp[i * r + j] = value
                                                     }
                                                 }
-                                                for i in 0..<r { for j in 0..<i { pp[i * r + j] = pp[j * r + i] } }
                                                 if dev < 1e-13 { steady = true }
                                             }
                                         }
@@ -201,6 +202,8 @@ struct ARMAKalman {
         guard ok else { return nil }
         if steady {
             for i in 0..<r { for j in 0..<r { pm[i * r + j] = rvec[i] * rvec[j] } }
+        } else {
+            for i in 0..<r { for j in 0..<i { pm[i * r + j] = pm[j * r + i] } }
         }
         for c1 in 0..<c { for c2 in 0..<c1 { cross[c1 * c + c2] = cross[c2 * c + c1] } }
         return Result(sumLogF: sumLogF, cross: cross, state: state, covariance: pm, observations: n)
