@@ -97,21 +97,10 @@ struct ARMAKalman {
         return out
     }
 
-    /// Whether 1 - φ_1 z - ... - φ_p z^p has all its roots outside the unit circle: the Durbin-Levinson
-    /// recursion run backwards gives the partial autocorrelations, which must all lie in (-1, 1).
+    /// Whether 1 - φ_1 z - ... - φ_p z^p has all its roots outside the unit circle (the step-down
+    /// recursion finds partial autocorrelations in (-1, 1)).
     static func isStationary(_ ar: [Double]) -> Bool {
-        var a = ar
-        var k = a.count
-        while k > 0 {
-            let kappa = a[k - 1]
-            guard abs(kappa) < 1, kappa.isFinite else { return false }
-            let d = 1 - kappa * kappa
-            var next = [Double](repeating: 0, count: k - 1)
-            for j in 0..<(k - 1) { next[j] = (a[j] + kappa * a[k - 2 - j]) / d }
-            a = next
-            k -= 1
-        }
-        return true
+        LagPolynomial.partialAutocorrelations(ar) != nil
     }
 
     struct Result {
