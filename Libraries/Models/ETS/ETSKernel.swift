@@ -82,8 +82,9 @@ enum ETSKernel {
         var k = 0
         var sse = 0.0
         var sumLog = 0.0
-        // Σ log|yhat| as the log of running products (one log per ~10 steps instead of one per step:
-        // log was 38 % of a multiplicative fit's time); the product stays within 1e±200.
+        // Σ log|yhat| as the log of running products, one log each time the product leaves 1e±100
+        // instead of one per step (log was 38 % of a multiplicative fit's time). Factors are below 1e100
+        // (larger ones are logged alone) and above 1e-10, so the product never leaves 1e±200.
         var product = 1.0
         let tiny = 1e-10
         for t in 0..<n {
