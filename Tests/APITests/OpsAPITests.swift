@@ -279,24 +279,27 @@ struct OpsAPITests {
             #expect(try await post(#"{"model_type":"prophet","name":"x","parameters":{"changepointRange":1.5}}"#).error.contains("changepointRange"))
             #expect(try await post(#"{"model_type":"holt_winters","name":"x","parameters":{"period":0}}"#).error.contains("period"))
             #expect(try await post(#"{"model_type":"sarimax","name":"x","parameters":{"alpha":0.3}}"#).error.contains("alpha"))
+            #expect(try await post(#"{"model_type":"holt_winters","name":"x","parameters":{"weights":"median"}}"#).error.contains("weights must be one of"))
+            #expect(try await post(#"{"model_type":"sarimax","name":"x","parameters":{"weights":"akaike"}}"#).error.contains("weights"))
             #expect(try await client.get("/model-params").array.isEmpty)
 
             let a = try await post(#"{"model_type":"prophet","name":"stiff","parameters":{"changepointPriorScale":0.001,"uncertaintySamples":0}}"#)
             #expect(a.status == .created, "\(a.error)")
             let b = try await post(#"{"model_type":"prophet","name":"flexible","parameters":{"changepointPriorScale":0.5}}"#)
-            let c = try await post(#"{"model_type":"holt_winters","name":"fortnight","parameters":{"period":14}}"#)
+            let c = try await post(#"{"model_type":"holt_winters","name":"fortnight","parameters":{"period":14,"weights":"multi_step"}}"#)
             let ids = try [a, b, c].map { try #require($0.object["id"] as? Int) }
             #expect(a.object["is_active"] as? Bool == false)
             #expect((a.object["parameters"] as? [String: Any])?["changepointPriorScale"] as? Double == 0.001)
 
             var options = try await ForecastEngine.Options.active(store: fx.runtime.store, horizon: 30)
-            #expect(options.prophet == .default && options.parametersTag.isEmpty)
+            #expect(options.prophet == .default && options.parametersTag.isEmpty && options.etsWeighting == .akaike)
 
             #expect(try await client.execute(uri: "/model-params/\(ids[0])/activate", method: .put).status == .ok)
             #expect(try await client.execute(uri: "/model-params/\(ids[2])/activate", method: .put).status == .ok)
             options = try await ForecastEngine.Options.active(store: fx.runtime.store, horizon: 30)
             #expect(options.prophet.changepointPriorScale == 0.001)
             #expect(options.period(for: .holtWinters) == 14 && options.period(for: .sarimax) == 7)
+            #expect(options.etsWeighting == .multiStep)
             let firstTag = options.parametersTag
             #expect(!firstTag.isEmpty)
 

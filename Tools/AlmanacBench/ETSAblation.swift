@@ -54,22 +54,12 @@ struct ETSAblation: ParsableCommand {
         return mean
     }
 
-    /// Weights exp(-IC/2) with IC = -2 (the log-likelihood of the in-sample 1...H-step forecasts) + 2k.
-    static func multiStepWeighted(_ fits: [ETSFit], _ h: Int, steps: (Int) -> Int) -> [Double]? {
+    /// ETSCombination with ``ETSWeighting/multiStep`` weights over `steps` forecast steps.
+    static func multiStepWeighted(_ fits: [ETSFit], _ h: Int, steps: Int) -> [Double]? {
         guard let first = fits.first else { return nil }
         let y = zip(first.fittedValues, first.residuals).map { $0 + $1 }
-        let H = steps(y.count)
-        let scored = fits.compactMap { fit -> (ETSFit, Double)? in
-            guard let ll = fit.multiStepLogLikelihood(y, horizon: H), let c = fit.summary.criteria else { return nil }
-            let k = (c.aic + 2 * c.logLikelihood) / 2
-            return (fit, -2 * ll + 2 * k)
-        }
-        guard let best = scored.map(\.1).min() else { return nil }
-        let w = scored.map { exp(-0.5 * ($0.1 - best)) }
-        let total = w.reduce(0, +)
-        var mean = [Double](repeating: 0, count: h)
-        for ((fit, _), wi) in zip(scored, w) { for (i, v) in fit.forecast(horizon: h, levels: []).mean.enumerated() { mean[i] += wi / total * v } }
-        return mean
+        let combination = try? ETSCombination(members: fits, weighting: .multiStep, series: y, horizon: steps)
+        return combination?.forecast(horizon: h, levels: []).mean
     }
 
     /// Step j's forecast weighted by the likelihood of the forms' in-sample j-step forecasts (IC = -2 ll_j + 2k).
@@ -99,8 +89,8 @@ struct ETSAblation: ParsableCommand {
 
     static let strategies: [Strategy] = [
         ("per-step likelihood weights", { fits, h in perStepWeighted(fits, h) }),
-        ("multi-step likelihood weights, H = h", { fits, h in multiStepWeighted(fits, h) { _ in h } }),
-        ("multi-step likelihood weights, H = 1 (= AIC weights)", { fits, h in multiStepWeighted(fits, h) { _ in 1 } }),
+        ("multi-step likelihood weights, H = h (fitCombination weighting: .multiStep)", { fits, h in multiStepWeighted(fits, h, steps: h) }),
+        ("multi-step likelihood weights, H = 1 (= AIC weights)", { fits, h in multiStepWeighted(fits, h, steps: 1) }),
         ("lowest AICc (fitAuto, auto-ETS)", { lowest($0, $1) }),
         ("lowest AICc, damped trend when admissible", { fits, h in
             let damped = fits.filter { $0.spec.trend == .additiveDamped }
@@ -214,91 +204,5 @@ struct ETSAblation: ParsableCommand {
             count += 1
         }
         return (count, sums.map { $0 / Double(max(count, 1)) })
-    }
-}
-
-extension ETSFit {
-    /// The log-likelihood of the in-sample forecasts 1 to `horizon` steps ahead, averaged over the steps.
-    ///
-    /// The recursion is rerun over `y` (the series the form was fitted to) with the fitted parameters, and
-    /// from every origin t the point forecasts of steps 1...horizon are compared with the observations.
-    /// Step j's errors get the Gaussian likelihood with their variance concentrated out, as the one-step
-    /// errors do in the fit: additive errors N(yhat, sigma_j^2), multiplicative ones N(yhat, sigma_j^2 yhat^2),
-    /// scaled to n observations. The mean over the steps is a likelihood of y under each form's multi-step
-    /// forecasts, so forms are compared on what they will be used for (the "trace" criteria of multi-step
-    /// estimation, Kourentzes & Svetunkov). With `horizon` 1 it is the fit's own log-likelihood.
-    /// Nil when the recursion leaves the form's domain.
-    func multiStepLogLikelihood(_ y: [Double], horizon: Int) -> Double? {
-        let n = y.count
-        let steps = max(1, min(horizon, n - 1))
-        let m = period
-        let alpha = parameters.alpha, beta = parameters.beta ?? 0, gamma = parameters.gamma ?? 0
-        let phiEff = spec.trend == .none ? 0 : (parameters.phi ?? 1)
-        let multError = spec.error == .multiplicative
-        // phiSums[j] = phi + ... + phi^(j+1): the trend multiplier of step j + 1.
-        var phiSums = [Double](repeating: 0, count: steps)
-        var power = 1.0, sum = 0.0
-        for j in 0..<steps { power *= phiEff; sum += power; phiSums[j] = sum }
-        var sse = [Double](repeating: 0, count: steps)
-        var sumLog = [Double](repeating: 0, count: steps)
-        var counts = [Int](repeating: 0, count: steps)
-        var season = (spec.season != .none) ? initialState.seasonal : [0]
-        var l = initialState.level, b = (spec.trend != .none) ? initialState.trend : 0
-        let tiny = 1e-10
-        for t in 0..<n {
-            // Forecasts from origin t (the state before y[t]) of y[t], ..., y[t + steps - 1].
-            for j in 0..<min(steps, n - t) {
-                let q = l + phiSums[j] * b
-                var yhat = q
-                switch spec.season {
-                case .none: break
-                case .additive: yhat = q + season[(t + j) % m]
-                case .multiplicative: yhat = q * season[(t + j) % m]
-                }
-                let e = y[t + j] - yhat
-                if multError {
-                    let a = abs(yhat)
-                    guard a > tiny else { return nil }
-                    sse[j] += (e / yhat) * (e / yhat)
-                    sumLog[j] += log(a)
-                } else {
-                    sse[j] += e * e
-                }
-                counts[j] += 1
-            }
-            // The update with y[t], as in ETSKernel.run.
-            let k = t % m
-            let phib = phiEff * b
-            let q = l + phib
-            var p = y[t]
-            let s = (spec.season != .none) ? season[k] : 0
-            switch spec.season {
-            case .none: break
-            case .additive: p = y[t] - s
-            case .multiplicative:
-                guard abs(s) > tiny else { return nil }
-                p = y[t] / s
-            }
-            let d = p - q
-            l = q + alpha * d
-            if (spec.trend != .none) { b = phib + beta * d }
-            switch spec.season {
-            case .none: break
-            case .additive: season[k] = s + gamma * (y[t] - q - s)
-            case .multiplicative:
-                guard abs(q) > tiny else { return nil }
-                season[k] = s + gamma * (y[t] / q - s)
-            }
-        }
-        var total = 0.0
-        let nd = Double(n)
-        for j in 0..<steps {
-            let c = Double(counts[j])
-            var ll = -c / 2 * (log(2 * Double.pi * max(sse[j], 1e-300) / c) + 1)
-            if multError { ll -= sumLog[j] }
-            total += ll * nd / c
-        }
-        let mean = total / Double(steps)
-        return mean.isFinite ? mean : nil
     }
 }

@@ -149,8 +149,12 @@ enum ModelRegistry {
         [
             [
                 "name": ModelType.holtWinters.rawValue, "kind": "forecast",
-                "description": "Exponential smoothing (ETS) with trend and weekly seasonality; every admissible form (additive or multiplicative error, trend, damping, season) is fitted and the forecasts are averaged with Akaike weights.",
-                "parameters": ["period": "season length in days"], "defaults": ["period": 7],
+                "description": "Exponential smoothing (ETS) with trend and weekly seasonality; every admissible form (additive or multiplicative error, trend, damping, season) is fitted and the forecasts are averaged with Akaike weights (or, with weights multi_step, weights from how well each form forecast the horizon in-sample).",
+                "parameters": [
+                    "period": "season length in days",
+                    "weights": "akaike (one-step likelihood) or multi_step (likelihood of the in-sample forecasts over the horizon)",
+                ],
+                "defaults": ["period": 7, "weights": ETSWeighting.akaike.rawValue],
             ],
             [
                 "name": ModelType.sarimax.rawValue, "kind": "forecast",

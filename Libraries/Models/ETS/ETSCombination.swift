@@ -4,6 +4,17 @@ import Glibc
 import Darwin
 #endif
 
+/// How ``ETSCombination`` weighs the fitted ETS forms.
+public enum ETSWeighting: String, Sendable, Codable, CaseIterable {
+    /// Akaike weights exp(-ΔAIC/2) from each form's one-step likelihood (Kolassa 2011). The default.
+    case akaike
+    /// exp(-ΔIC/2) with IC = -2 × (mean log-likelihood of the form's in-sample forecasts 1...h steps ahead)
+    /// + 2k, h the forecast horizon: forms are weighed on the horizon they will forecast. On the benchmark
+    /// series it is better than Akaike weights on daily and hourly data (h = 28, 48) and worse on short
+    /// yearly series (BENCHMARKS.md, "Weights from multi-step forecasts").
+    case multiStep = "multi_step"
+}
+
 /// The predictive distribution of one forecast step of one ETS form.
 enum ETSMarginal: Sendable {
     case gaussian(mean: Double, sd: Double)
@@ -54,12 +65,27 @@ public struct ETSCombination: FittedForecaster, Equatable, Codable {
     /// of the spread between forms, and a multiplicative form costs a simulation).
     public static let minimumWeight = 1e-3
 
-    public init(members: [ETSFit], notes: [String] = []) throws {
+    /// Combines `members` with weights exp(-ΔIC/2). With ``ETSWeighting/akaike`` IC is each form's AIC;
+    /// with ``ETSWeighting/multiStep`` it is -2 × the mean log-likelihood of the form's in-sample forecasts
+    /// 1...`horizon` steps ahead over `series` (``ETSFit/multiStepLogLikelihood(_:horizon:)``) + 2k.
+    /// `series` is the series the members were fitted to (needed for ``ETSWeighting/multiStep`` only).
+    public init(members: [ETSFit], notes: [String] = [], weighting: ETSWeighting = .akaike, series: [Double] = [], horizon: Int = 1) throws {
         let scored = members.compactMap { fit -> (ETSFit, Double)? in
-            guard let aic = fit.summary.criteria?.aic, aic.isFinite else { return nil }
-            return (fit, aic)
+            let ic: Double?
+            switch weighting {
+            case .akaike:
+                ic = fit.summary.criteria?.aic
+            case .multiStep:
+                ic = fit.multiStepLogLikelihood(series, horizon: horizon).map {
+                    -2 * $0 + 2 * Double(fit.spec.parameterCount(period: fit.period))
+                }
+            }
+            guard let ic, ic.isFinite else { return nil }
+            return (fit, ic)
         }
-        guard let best = scored.map(\.1).min() else { throw ModelError("ETS combination: no form has a finite AIC") }
+        guard let best = scored.map(\.1).min() else {
+            throw ModelError("ETS combination: no form has a finite \(weighting == .akaike ? "AIC" : "multi-step criterion")")
+        }
         let raw = scored.map { exp(-0.5 * ($0.1 - best)) }
         let total = raw.reduce(0, +)
         var kept = zip(scored.map(\.0), raw.map { $0 / total }).filter { $0.1 >= Self.minimumWeight }
@@ -70,12 +96,14 @@ public struct ETSCombination: FittedForecaster, Equatable, Codable {
         let shown = zip(self.members, self.weights).prefix(4).map { "\(fmtWeight($0.1)) \($0.0.spec.name)" }
         var parameters: [String: Double] = [:]
         for (fit, w) in zip(self.members, self.weights) { parameters["weight \(fit.spec.name)"] = w }
+        let how = weighting == .akaike ? "Akaike-weighted" : "multi-step-weighted"
+        let criterion = weighting == .akaike ? "" : " (likelihood of the in-sample 1...\(horizon)-step forecasts)"
         summary = ModelSummary(
-            form: "ETS Akaike-weighted (" + shown.joined(separator: " + ") + (self.members.count > 4 ? " + …" : "") + ")",
+            form: "ETS \(how) (" + shown.joined(separator: " + ") + (self.members.count > 4 ? " + …" : "") + ")",
             parameters: parameters,
             criteria: nil,
             notes: notes + [
-                "auto: Akaike-weighted combination of \(self.members.count) of \(scored.count) fitted forms (weights below \(Self.minimumWeight) dropped)"
+                "auto: \(how) combination\(criterion) of \(self.members.count) of \(scored.count) fitted forms (weights below \(Self.minimumWeight) dropped)"
             ])
     }
 

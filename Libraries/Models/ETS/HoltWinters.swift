@@ -31,12 +31,17 @@ public enum HoltWinters {
     }
 
     /// Auto-ETS by model averaging: every admissible form (the candidates of ``fitAuto(_:period:)``)
-    /// combined with Akaike weights, see ``ETSCombination``. When no form but simple exponential smoothing
-    /// can be fitted, that form alone.
-    public static func fitCombination(_ y: [Double], period: Int) throws -> ETSCombination {
+    /// combined with Akaike weights (or, with `weighting` ``ETSWeighting/multiStep``, weights from the
+    /// forms' in-sample forecasts 1...`horizon` steps ahead), see ``ETSCombination``. When no form but
+    /// simple exponential smoothing can be fitted, that form alone.
+    public static func fitCombination(_ y: [Double], period: Int, weighting: ETSWeighting = .akaike, horizon: Int = 1) throws -> ETSCombination {
         let candidates = try fitCandidates(y, period: period)
         if candidates.fits.isEmpty {
             return try ETSCombination(members: [simpleFallback(y, notes: [])], notes: candidates.notes)
+        }
+        if weighting == .multiStep,
+           let combination = try? ETSCombination(members: candidates.fits, notes: candidates.notes, weighting: .multiStep, series: y, horizon: horizon) {
+            return combination
         }
         return try ETSCombination(members: candidates.fits, notes: candidates.notes)
     }

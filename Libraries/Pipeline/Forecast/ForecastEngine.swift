@@ -13,6 +13,8 @@ public enum ForecastEngine {
         /// length per model type that overrides `period`. `parametersTag` names the sets, for the fingerprint.
         public var prophet: ProphetOptions = .default
         public var periods: [ModelType: Int] = [:]
+        /// How Holt-Winters weighs its ETS forms (`"weights"` of a holt_winters parameter set).
+        public var etsWeighting: ETSWeighting = .akaike
         public var parametersTag: String = ""
 
         public init(horizon: Int = 30, period: Int = 7, levels: [Double] = [80, 95], backtestWindows: Int = 3) {
@@ -42,13 +44,15 @@ public enum ForecastEngine {
         public var windows: Int
     }
 
-    /// Fits one model family on `values` (one value per day starting at `startDay`).
+    /// Fits one model family on `values` (one value per day starting at `startDay`), for forecasts
+    /// `horizon` days ahead (Holt-Winters' multi-step weights use it).
     public static func fit(
-        _ model: ModelType, values: [Double], startDay: Int32, period: Int, prophet: ProphetOptions = .default
+        _ model: ModelType, values: [Double], startDay: Int32, period: Int, prophet: ProphetOptions = .default,
+        etsWeighting: ETSWeighting = .akaike, horizon: Int = 1
     ) throws -> any FittedForecaster {
         switch model {
         case .holtWinters:
-            return try HoltWinters.fitCombination(values, period: period)
+            return try HoltWinters.fitCombination(values, period: period, weighting: etsWeighting, horizon: horizon)
         case .sarimax:
             return try SARIMAX.fitAuto(values, period: period)
         case .prophet:
@@ -77,7 +81,9 @@ public enum ForecastEngine {
                 .record(duration: ContinuousClock.now - started)
         }
         do {
-            let fitted = try fit(model, values: values, startDay: startDay, period: options.period(for: model), prophet: options.prophet)
+            let fitted = try fit(
+                model, values: values, startDay: startDay, period: options.period(for: model), prophet: options.prophet,
+                etsWeighting: options.etsWeighting, horizon: options.horizon)
             run.summary = fitted.summary
             run.forecast = fitted.forecast(horizon: options.horizon, levels: options.levels)
             if let f = run.forecast, f.mean.contains(where: { !$0.isFinite }) {
@@ -103,7 +109,10 @@ public enum ForecastEngine {
             let cut = n - (windows - w) * h
             let train = Array(values[0..<cut])
             let test = Array(values[cut..<(cut + h)])
-            guard let fitted = try? fit(model, values: train, startDay: startDay, period: options.period(for: model), prophet: options.prophet) else { continue }
+            guard let fitted = try? fit(
+                model, values: train, startDay: startDay, period: options.period(for: model), prophet: options.prophet,
+                etsWeighting: options.etsWeighting, horizon: h)
+            else { continue }
             let f = fitted.forecast(horizon: h, levels: [80, 95])
             guard f.mean.allSatisfy(\.isFinite) else { continue }
             smapes.append(AccuracyMetrics.smape(actual: test, forecast: f.mean))

@@ -16,13 +16,17 @@ public enum ModelParameterSets {
     public static func validate(_ model: ModelType, _ parameters: [String: Any]) -> String? {
         switch model {
         case .holtWinters, .sarimax:
-            if let extra = parameters.keys.sorted().first(where: { $0 != "period" }) {
-                return "\(model.rawValue) takes only \"period\" (got \"\(extra)\")"
+            let known = model == .holtWinters ? ["period", "weights"] : ["period"]
+            if let extra = parameters.keys.sorted().first(where: { !known.contains($0) }) {
+                return "\(model.rawValue) takes only " + known.map { "\"\($0)\"" }.joined(separator: " and ") + " (got \"\(extra)\")"
             }
             if let raw = parameters["period"] {
                 guard !(raw is Bool), let n = raw as? Int, (1...366).contains(n) else {
                     return "period must be an integer between 1 and 366"
                 }
+            }
+            if let raw = parameters["weights"], (raw as? String).flatMap(ETSWeighting.init(rawValue:)) == nil {
+                return "weights must be one of " + ETSWeighting.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
             }
             return nil
         case .prophet:
@@ -67,6 +71,9 @@ extension ForecastEngine.Options {
                 options.prophet = try JSONDecoder().decode(ProphetOptions.self, from: Data(set.parameters.utf8))
             case .holtWinters, .sarimax:
                 if let period = object["period"] as? Int { options.periods[model] = period }
+                if model == .holtWinters, let raw = object["weights"] as? String, let weighting = ETSWeighting(rawValue: raw) {
+                    options.etsWeighting = weighting
+                }
             }
             ids.append(String(set.id))
         }

@@ -101,4 +101,68 @@ struct ETSCombinationTests {
         #expect(throws: ModelError.self) { try HoltWinters.fitCombination([1, .nan, 3], period: 1) }
         #expect(throws: ModelError.self) { try HoltWinters.fitCombination([], period: 1) }
     }
+
+    // MARK: - Multi-step weights (ETSWeighting.multiStep)
+
+    /// With one step the multi-step likelihood is the fit's own log-likelihood, so the weights are Akaike's.
+    @Test func oneStepMultiStepWeightsAreAkaikeWeights() throws {
+        let s = Self.ausbeer
+        let candidates = try HoltWinters.fitCandidates(s.train, period: s.period)
+        for fit in candidates.fits {
+            let ll = try #require(fit.multiStepLogLikelihood(s.train, horizon: 1))
+            #expect(abs(ll - fit.summary.criteria!.logLikelihood) <= 1e-9 * abs(ll), "\(fit.spec)")
+        }
+        let akaike = try HoltWinters.fitCombination(s.train, period: s.period)
+        let oneStep = try HoltWinters.fitCombination(s.train, period: s.period, weighting: .multiStep, horizon: 1)
+        #expect(oneStep.members.map(\.spec) == akaike.members.map(\.spec))
+        for (a, b) in zip(oneStep.weights, akaike.weights) { #expect(abs(a - b) < 1e-9) }
+        #expect(oneStep.summary.notes.contains { $0.hasPrefix("auto: multi-step-weighted combination (likelihood of the in-sample 1...1-step") })
+    }
+
+    /// The criterion recomputed by hand for simple exponential smoothing, whose forecasts from origin t are
+    /// the level l_t at every step.
+    @Test func multiStepLikelihoodOfSimpleExponentialSmoothingByHand() throws {
+        let y: [Double] = [10, 12, 11, 14, 13, 15, 14, 17, 16, 18, 17, 19]
+        let fit = try HoltWinters.fit(y, period: 1, spec: .simple)
+        let alpha = fit.parameters.alpha
+        var levels = [fit.initialState.level]
+        for v in y { levels.append(levels.last! + alpha * (v - levels.last!)) }
+        let n = y.count, steps = 3
+        var expected = 0.0
+        for j in 1...steps {
+            // Origins t = 0 ... n - j: the forecast of y[t + j - 1] is levels[t].
+            let errors = (0...(n - j)).map { y[$0 + j - 1] - levels[$0] }
+            let c = Double(errors.count)
+            let sse = errors.reduce(0) { $0 + $1 * $1 }
+            expected += -c / 2 * (log(2 * Double.pi * sse / c) + 1) * Double(n) / c
+        }
+        expected /= Double(steps)
+        let got = try #require(fit.multiStepLogLikelihood(y, horizon: steps))
+        #expect(abs(got - expected) <= 1e-10 * abs(expected), "\(got) vs \(expected)")
+    }
+
+    /// The multi-step weights are exp(-ΔIC/2) of IC = -2 × multi-step log-likelihood + 2k, recomputed here.
+    @Test func multiStepWeightsFollowTheMultiStepCriterion() throws {
+        let s = ETSReference.series["nycflights_EWR"]!
+        let h = 28
+        let combination = try HoltWinters.fitCombination(s.train, period: 7, weighting: .multiStep, horizon: h)
+        let candidates = try HoltWinters.fitCandidates(s.train, period: 7)
+        let ics = candidates.fits.map { fit -> Double in
+            let ll = fit.multiStepLogLikelihood(s.train, horizon: h) ?? -.infinity
+            return -2 * ll + 2 * Double(fit.spec.parameterCount(period: fit.period))
+        }
+        let best = ics.min()!
+        let raw = ics.map { exp(-0.5 * ($0 - best)) }
+        let total = raw.reduce(0, +)
+        let kept = zip(candidates.fits, raw.map { $0 / total }).filter { $0.1 >= ETSCombination.minimumWeight }
+        #expect(kept.count == combination.members.count)
+        let keptTotal = kept.reduce(0) { $0 + $1.1 }
+        for (fit, w) in kept {
+            let i = try #require(combination.members.firstIndex { $0.spec == fit.spec })
+            #expect(abs(combination.weights[i] - w / keptTotal) < 1e-12, "\(fit.spec)")
+        }
+        #expect(combination.summary.form.hasPrefix("ETS multi-step-weighted ("))
+        let mean = combination.forecast(horizon: h, levels: [95]).mean
+        #expect(mean.count == h && mean.allSatisfy { $0.isFinite })
+    }
 }
