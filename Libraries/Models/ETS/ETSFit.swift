@@ -239,9 +239,10 @@ extension ETSFit {
     /// scaled to n observations. The mean over the steps is a likelihood of y under each form's multi-step
     /// forecasts, so forms are compared on what they will be used for (the "trace" criteria of multi-step
     /// estimation, Kourentzes & Svetunkov). With `horizon` 1 it is the fit's own log-likelihood.
-    /// Nil when the recursion leaves the form's domain.
+    /// Nil when the recursion leaves the form's domain, or when `y` is not the series of the fit.
     public func multiStepLogLikelihood(_ y: [Double], horizon: Int) -> Double? {
         let n = y.count
+        guard n > 0, n == fittedValues.count else { return nil }
         let steps = max(1, min(horizon, n - 1))
         let m = period
         let alpha = parameters.alpha, beta = parameters.beta ?? 0, gamma = parameters.gamma ?? 0

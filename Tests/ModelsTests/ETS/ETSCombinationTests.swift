@@ -139,6 +139,7 @@ struct ETSCombinationTests {
         expected /= Double(steps)
         let got = try #require(fit.multiStepLogLikelihood(y, horizon: steps))
         #expect(abs(got - expected) <= 1e-10 * abs(expected), "\(got) vs \(expected)")
+        #expect(fit.multiStepLogLikelihood(Array(y.dropLast()), horizon: steps) == nil, "not the fitted series")
     }
 
     /// The multi-step weights are exp(-ΔIC/2) of IC = -2 × multi-step log-likelihood + 2k, recomputed here.
