@@ -14,6 +14,21 @@ struct ETSCombinationTests {
         return (s.train, 4)
     }
 
+    /// The combination's members and weights are exp(-ΔIC/2) of `criteria` (one per fit), renormalised
+    /// after dropping weights below ETSCombination.minimumWeight.
+    static func expectWeights(_ combination: ETSCombination, of fits: [ETSFit], criteria: [Double]) throws {
+        let best = criteria.min()!
+        let raw = criteria.map { exp(-0.5 * ($0 - best)) }
+        let total = raw.reduce(0, +)
+        let kept = zip(fits, raw.map { $0 / total }).filter { $0.1 >= ETSCombination.minimumWeight }
+        #expect(kept.count == combination.members.count)
+        let keptTotal = kept.reduce(0) { $0 + $1.1 }
+        for (fit, w) in kept {
+            let i = try #require(combination.members.firstIndex { $0.spec == fit.spec })
+            #expect(abs(combination.weights[i] - w / keptTotal) < 1e-12, "\(fit.spec)")
+        }
+    }
+
     @Test func weightsAreAkaikeWeightsOfTheCandidates() throws {
         let s = Self.ausbeer
         let combination = try HoltWinters.fitCombination(s.train, period: s.period)
@@ -24,15 +39,7 @@ struct ETSCombinationTests {
         // Against exp(-ΔAIC/2) computed here from the candidates (the dropped forms are below the floor).
         let aics = candidates.fits.map { $0.summary.criteria!.aic }
         let best = aics.min()!
-        let raw = aics.map { exp(-0.5 * ($0 - best)) }
-        let total = raw.reduce(0, +)
-        let kept = zip(candidates.fits, raw.map { $0 / total }).filter { $0.1 >= ETSCombination.minimumWeight }
-        #expect(kept.count == combination.members.count)
-        let keptTotal = kept.reduce(0) { $0 + $1.1 }
-        for (fit, w) in kept {
-            let i = try #require(combination.members.firstIndex { $0.spec == fit.spec })
-            #expect(abs(combination.weights[i] - w / keptTotal) < 1e-12, "\(fit.spec)")
-        }
+        try Self.expectWeights(combination, of: candidates.fits, criteria: aics)
         // The lowest-AIC form has the largest weight and auto-ETS' lowest-AICc pick is among the members.
         #expect(combination.members[0].summary.criteria!.aic == best)
         let auto = try HoltWinters.fitAuto(s.train, period: s.period)
@@ -152,16 +159,7 @@ struct ETSCombinationTests {
             let ll = fit.multiStepLogLikelihood(s.train, horizon: h) ?? -.infinity
             return -2 * ll + 2 * Double(fit.spec.parameterCount(period: fit.period))
         }
-        let best = ics.min()!
-        let raw = ics.map { exp(-0.5 * ($0 - best)) }
-        let total = raw.reduce(0, +)
-        let kept = zip(candidates.fits, raw.map { $0 / total }).filter { $0.1 >= ETSCombination.minimumWeight }
-        #expect(kept.count == combination.members.count)
-        let keptTotal = kept.reduce(0) { $0 + $1.1 }
-        for (fit, w) in kept {
-            let i = try #require(combination.members.firstIndex { $0.spec == fit.spec })
-            #expect(abs(combination.weights[i] - w / keptTotal) < 1e-12, "\(fit.spec)")
-        }
+        try Self.expectWeights(combination, of: candidates.fits, criteria: ics)
         #expect(combination.summary.form.hasPrefix("ETS multi-step-weighted ("))
         let mean = combination.forecast(horizon: h, levels: [95]).mean
         #expect(mean.count == h && mean.allSatisfy { $0.isFinite })
