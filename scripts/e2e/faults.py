@@ -429,26 +429,11 @@ class Run:
             time.sleep(0.8)
 
     def sigterm_mid_job(self):
-        """SIGTERM to every worker, each kind's first one chosen while it holds a message (the one of its kind
-        that first holds one, waiting up to 15 s): exit 0 within 8 s; the job completes later (the final checks
-        find no failed job)."""
-        order = []
-        for kind in ("etl", "forecast"):
-            group = [w for w in self.workers if w.kind == kind]
-            deadline = time.monotonic() + 15
-            chosen = None
-            while time.monotonic() < deadline and chosen is None:
-                for w in group:
-                    held = self.held(w)
-                    if held:
-                        chosen = (w, held)
-                        break
-                else:
-                    time.sleep(0.05)
-            if chosen:
-                order.append(chosen)
-            order += [(w, []) for w in group if chosen is None or w is not chosen[0]]
-        for w, held in order:
+        """SIGTERM to every worker, each kind's first one chosen while it holds a message (the first worker
+        of that kind seen holding one, both kinds watched together for up to 40 s, so the watch outlasts
+        the FLUSHALL of phase C and the requeue after it): exit 0 within 8 s; the job completes later (the
+        final checks find no failed job)."""
+        def terminate(w, held):
             t = time.monotonic()
             w.proc.send_signal(signal.SIGTERM)
             try:
@@ -463,6 +448,26 @@ class Run:
             if code != 0 or took > 8:
                 self.errors.append(f"SIGTERM {w.name}: exit {code} after {took:.1f} s (want 0 within 8 s)")
             w.start()
+
+        kinds = ("etl", "forecast")
+        done = set()
+        signalled = []
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and len(done) < len(kinds):
+            for kind in kinds:
+                if kind in done:
+                    continue
+                for w in (w for w in self.workers if w.kind == kind):
+                    held = self.held(w)
+                    if held:
+                        terminate(w, held)
+                        done.add(kind)
+                        signalled.append(w)
+                        break
+            time.sleep(0.05)
+        for w in self.workers:
+            if w.kind in kinds and w not in signalled:
+                terminate(w, [])
         if not any(h for _, h, _, _ in self.sigterms):
             self.errors.append(f"SIGTERM reached no worker mid-job: {self.sigterms}")
 
@@ -474,7 +479,7 @@ class Run:
         terms = threading.Thread(target=self.sigterm_mid_job, daemon=True)
         for n, i in enumerate(range(first, first + count)):
             self.upload(i, files[i][0])
-            if n == 1:
+            if n == 0:
                 terms.start()
             if n == count // 2 + 2:
                 redis("FLUSHALL")
