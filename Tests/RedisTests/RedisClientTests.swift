@@ -1,6 +1,7 @@
 import Foundation
 import Redis
 import Testing
+import TestSupport
 
 @Suite("Redis client against a real server")
 struct RedisClientTests {
@@ -86,7 +87,7 @@ struct RedisClientTests {
     }
 
     @Test func connectionRefusedIsAConnectionError() async throws {
-        var configuration = RedisConfiguration(host: "127.0.0.1", port: try PrivateRedisServer.freePort())
+        var configuration = RedisConfiguration(host: "127.0.0.1", port: try TestEnvironment.freePort())
         configuration.reconnectWindow = .milliseconds(300)
         let client = RedisClient(configuration: configuration, poolSize: 1, blockingConnections: 1)
         do {

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Testing
+import TestSupport
 
 /// The test Redis started by `scripts/dev-servers.sh` / `scripts/test.sh`.
 enum RedisTestServer {
@@ -39,7 +40,7 @@ final class PrivateRedisServer {
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("almanac-redis-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        port = try Self.freePort()
+        port = try TestEnvironment.freePort()
         let config = """
             port \(port)
             bind 127.0.0.1
@@ -133,24 +134,5 @@ final class PrivateRedisServer {
         var command: String
         var status: Int32
         var description: String { "\(command) exited with \(status)" }
-    }
-
-    /// A loopback TCP port that was free a moment ago.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CommandFailed(command: "socket", status: errno) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
-            }
-        }
-        guard bound else { throw CommandFailed(command: "bind", status: errno) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -31,7 +31,6 @@ public enum TestEnvironment {
         return String(base[..<slash.upperBound]) + name + query
     }
 
-    /// A new empty temporary directory.
     /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick for port 0).
     public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -49,6 +48,7 @@ public enum TestEnvironment {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// A new empty temporary directory.
     public static func temporaryDirectory(_ prefix: String = "almanac") throws -> String {
         let path = NSTemporaryDirectory() + "/\(prefix)-" + UUID().uuidString.lowercased()
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
