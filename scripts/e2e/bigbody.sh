@@ -8,17 +8,17 @@
 # way. BIGBODY_BIN runs another build (the release one, for the figure in BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/servers.sh
 bin="${BIGBODY_BIN:-.build/debug}"
 work=$(mktemp -d /tmp/almanac-bigbody.XXXXXX)
 pid=""
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 key="bigbody-key-$RANDOM$RANDOM"
 env -u DATABASE_URL -u REDIS_URL DATA_DIR="$work/data" PORT=$port HOST=127.0.0.1 API_KEYS="$key" \
     MAX_UPLOAD_BYTES="${BIGBODY_MAX_UPLOAD_BYTES:-4194304}" RATE_LIMIT_PER_MINUTE=0 LOG_LEVEL=warning "$bin/upload-api" > "$work/api.log" 2>&1 & pid=$!
-for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { tail -20 "$work/api.log" >&2; echo "bigbody: FAIL: upload-api did not start" >&2; exit 1; }
+wait_ready "http://127.0.0.1:$port" "$work/api.log" bigbody || exit 1
 BIGBODY_URL="http://127.0.0.1:$port" BIGBODY_PID=$pid BIGBODY_API_KEY="$key" python3 scripts/e2e/bigbody.py
 # Nothing stored: no file in the upload directory, no large file anywhere under DATA_DIR.
 stored=$(find "$work/data/uploads" -type f 2>/dev/null | wc -l)

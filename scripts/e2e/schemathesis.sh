@@ -4,6 +4,7 @@
 # PyPI cannot be reached. Needs a built package (.build/debug) and python3-venv (install-deps.sh test).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/servers.sh
 bin=.build/debug
 work=$(mktemp -d /tmp/almanac-st.XXXXXX)
 pid=""
@@ -20,12 +21,11 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
         cat "$work/pip.log" >&2; echo "schemathesis: FAIL: pip install failed" >&2; exit 1
     fi
 fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 key="schemathesis-key-$RANDOM$RANDOM"
 env -u DATABASE_URL -u REDIS_URL DATA_DIR="$work/data" PORT=$port HOST=127.0.0.1 API_KEYS="$key" \
     ADMIN_TOKEN="$key-admin" RATE_LIMIT_PER_MINUTE=0 LOG_LEVEL=warning "$bin/upload-api" > "$work/api.log" 2>&1 & pid=$!
-for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { tail -20 "$work/api.log" >&2; echo "schemathesis: FAIL: upload-api did not start" >&2; exit 1; }
+wait_ready "http://127.0.0.1:$port" "$work/api.log" schemathesis || exit 1
 # Every route, POST /upload included: schemathesis found that a part header name holding a byte >= 0x80
 # crashed the process inside multipart-kit 4.7.1; MultipartHeaderGuard now answers 400 first.
 set +e

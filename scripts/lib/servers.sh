@@ -5,8 +5,16 @@
 #   ALMANAC_TEST_REDIS_URL     redis://127.0.0.1:<port>/0
 #   ALMANAC_TEST_SERVERS_DIR   the temporary folder holding both servers' data
 # Restart helpers for tests: scripts/lib/restart-redis.sh, scripts/lib/restart-postgres.sh.
+# Sourcing only defines functions (free_port and wait_ready serve scripts that start an upload-api).
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# wait_ready URL LOG NAME: waits up to 60 s for GET URL/ready; if it never answers, prints the last lines of
+# LOG and "NAME: FAIL: upload-api did not start" and returns 1.
+wait_ready() {
+    for _ in $(seq 1 300); do curl -sf "$1/ready" >/dev/null 2>&1 && return 0; sleep 0.2; done
+    tail -20 "$2" >&2; echo "$3: FAIL: upload-api did not start" >&2; return 1
+}
 
 pg_bin_dir() {
     local d
