@@ -518,9 +518,9 @@ class Run:
                 pass
         return hits
 
-    def phase_crash(self, files, minimum):
-        """Uploads until every crash point was hit `minimum` times; a supervisor restarts what died."""
-        log(f"phase D: crash points {self.worker_env['ALMANAC_CRASH_AT']}")
+    def supervisor(self, interval):
+        """Starts a thread that restarts every worker of this run that has exited, looking every `interval`
+        seconds; returns (the event that stops it, the thread)."""
         stop = threading.Event()
 
         def supervise():
@@ -529,9 +529,15 @@ class Run:
                     if w.proc.poll() is not None:
                         time.sleep(0.2)
                         w.start()
-                time.sleep(0.1)
+                time.sleep(interval)
         t = threading.Thread(target=supervise, daemon=True)
         t.start()
+        return stop, t
+
+    def phase_crash(self, files, minimum):
+        """Uploads until every crash point was hit `minimum` times; a supervisor restarts what died."""
+        log(f"phase D: crash points {self.worker_env['ALMANAC_CRASH_AT']}")
+        stop, t = self.supervisor(interval=0.1)
         try:
             for i, (text, _rows) in enumerate(files):
                 self.upload(i, text)
@@ -786,23 +792,13 @@ def poison_drain(label, files, poison):
             payload = json.dumps({"batch_num": "poison", "stored_filename": "poison.csv"})
             message = json.dumps({"id": POISON_ID, "type": "etl", "payload": payload, "attempt": 0, "enqueuedAt": time.time()})
             redis("RPUSH", "etl_queue", message)  # the head: taken first
-        stop = threading.Event()
-
-        def supervise():
-            while not stop.is_set():
-                for w in run.workers:
-                    if w.proc.poll() is not None:
-                        time.sleep(0.2)
-                        w.start()
-                time.sleep(0.05)
         # Both drains start from a flushed PostgreSQL: without it the first one paid for the writes of whatever
         # ran before (the crash-point run), and measured 20-40% slower than the second.
         psql(DB_URL, "CHECKPOINT", check=False)
         t0 = time.monotonic()
         for w in run.workers:
             w.start()
-        sup = threading.Thread(target=supervise, daemon=True)
-        sup.start()
+        stop, sup = run.supervisor(interval=0.05)
 
         def batches_done():
             rows = psql(run.db_url, "SELECT count(*) FROM upload_metadata WHERE status IN ('completed', 'failed')")
