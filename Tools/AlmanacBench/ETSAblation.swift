@@ -15,6 +15,8 @@ struct ETSAblation: ParsableCommand {
     @Option(help: "Folder with series.csv and the per-frequency files.") var data = "/work/shared/data/series"
     @Option(help: "Only series of these frequencies (comma-separated; default all).") var freq: String?
     @Option(help: "JSON lines written by scripts/bench/peers.py: adds the ETS peers' columns.") var peers: String?
+    @Option(help: "Forecast origins (comma-separated), as for `models`: each series' scores are averaged over its windows.")
+    var origins = "0"
     @Flag(help: "Print every series' scores to standard error.") var verbose = false
 
     /// A strategy turns the candidate fits into a point forecast (nil when it has nothing to offer).
@@ -141,40 +143,45 @@ struct ETSAblation: ParsableCommand {
     func run() throws {
         let wanted = freq.map { Set($0.split(separator: ",").map(String.init)) }
         let series = try BenchSeries.load(directory: data).filter { wanted?.contains($0.freq) ?? true }
-        var peerMASE: [String: [String: Double]] = [:]
+        let origins = try parseOrigins(self.origins)
+        var peerMASE: [String: [ModelsTable.Window: Double]] = [:]
         let peerNames = ["statsmodels_ets", "statsforecast_autoets"]
         if let peers {
             for r in try readJSONLines(SeriesResult.self, from: peers) where peerNames.contains(r.model) {
-                if let v = r.mase { peerMASE[r.model, default: [:]][r.series] = v }
+                if let v = r.mase { peerMASE[r.model, default: [:]][ModelsTable.Window(r)] = v }
             }
         }
-        var scores: [String: [[Double]]] = [:]  // freq -> per series, per strategy
-        var ids: [String: [String]] = [:]
-        for s in series {
-            let split = s.values.count - s.h
-            guard split > 2 else { continue }
-            let train = Array(s.values[..<split]), test = Array(s.values[split...])
-            guard let candidates = try? HoltWinters.fitCandidates(train, period: s.m) else { continue }
-            var fits = candidates.fits
-            if fits.isEmpty, let simple = try? HoltWinters.fit(train, period: 1, spec: .simple) { fits = [simple] }
-            let row = Self.strategies.map { strategy -> Double in
-                guard let f = strategy.forecast(fits, s.h), f.allSatisfy(\.isFinite) else { return .nan }
-                return AccuracyMetrics.mase(actual: test, forecast: f, insample: train, period: s.m)
+        var scores: [String: [[Double]]] = [:]  // freq -> per window, per strategy
+        var ids: [String: [ModelsTable.Window]] = [:]
+        for whole in series {
+            for origin in origins {
+                guard let s = whole.window(origin: origin) else { continue }
+                let window = ModelsTable.Window(series: s.id, origin: origin)
+                let split = s.values.count - s.h
+                guard split > 2 else { continue }
+                let train = Array(s.values[..<split]), test = Array(s.values[split...])
+                guard let candidates = try? HoltWinters.fitCandidates(train, period: s.m) else { continue }
+                var fits = candidates.fits
+                if fits.isEmpty, let simple = try? HoltWinters.fit(train, period: 1, spec: .simple) { fits = [simple] }
+                let row = Self.strategies.map { strategy -> Double in
+                    guard let f = strategy.forecast(fits, s.h), f.allSatisfy(\.isFinite) else { return .nan }
+                    return AccuracyMetrics.mase(actual: test, forecast: f, insample: train, period: s.m)
+                }
+                if verbose {
+                    let forms = fits.sorted { $0.summary.criteria!.aicc < $1.summary.criteria!.aicc }.prefix(3)
+                        .map { "\($0.spec.name) \(fmt($0.summary.criteria!.aicc, 1))" }.joined(separator: ", ")
+                    let peerCells = peerNames.map { fmt(peerMASE[$0]?[window] ?? .nan) }.joined(separator: " ")
+                    FileHandle.standardError.write(Data("\(s.id)@\(origin) n=\(train.count) \(row.map { fmt($0) }.joined(separator: " ")) | \(peerCells) | \(forms)\n".utf8))
+                }
+                scores[s.freq, default: []].append(row)
+                ids[s.freq, default: []].append(window)
             }
-            if verbose {
-                let forms = fits.sorted { $0.summary.criteria!.aicc < $1.summary.criteria!.aicc }.prefix(3)
-                    .map { "\($0.spec.name) \(fmt($0.summary.criteria!.aicc, 1))" }.joined(separator: ", ")
-                let peerCells = peerNames.map { fmt(peerMASE[$0]?[s.id] ?? .nan) }.joined(separator: " ")
-                FileHandle.standardError.write(Data("\(s.id) n=\(train.count) \(row.map { fmt($0) }.joined(separator: " ")) | \(peerCells) | \(forms)\n".utf8))
-            }
-            scores[s.freq, default: []].append(row)
-            ids[s.freq, default: []].append(s.id)
         }
         let methods = Self.strategies.map(\.name) + peerNames.filter { peerMASE[$0] != nil }
         var labels: [String] = []
         var means: [[Double]] = []  // per label, per method
         var all: [[Double]] = []
-        var allIDs: [String] = []
+        var allIDs: [ModelsTable.Window] = []
         for f in scores.keys.sorted() {
             let (count, m) = columnMeans(scores[f]!, ids[f]!, peerMASE, peerNames)
             labels.append("\(f) (\(count))")
@@ -184,6 +191,10 @@ struct ETSAblation: ParsableCommand {
         }
         let (count, m) = columnMeans(all, allIDs, peerMASE, peerNames)
         labels.append("all (\(count))")
+        if origins != [0] {
+            print("Origins \(origins.map(String.init).joined(separator: ", ")): each series' MASE is averaged over its windows, then over the series.")
+            print("")
+        }
         means.append(m)
         print("| method | " + labels.joined(separator: " | ") + " |")
         print("| --- |" + String(repeating: " ---: |", count: labels.count))
@@ -192,17 +203,23 @@ struct ETSAblation: ParsableCommand {
         }
     }
 
-    /// Mean MASE per method over the series where every strategy and every peer column has a score.
-    private func columnMeans(_ rows: [[Double]], _ ids: [String], _ peerMASE: [String: [String: Double]], _ peerNames: [String]) -> (Int, [Double]) {
+    /// Mean MASE per method over the series (each averaged over its windows) on the windows where every
+    /// strategy and every peer column has a score.
+    private func columnMeans(
+        _ rows: [[Double]], _ windows: [ModelsTable.Window], _ peerMASE: [String: [ModelsTable.Window: Double]],
+        _ peerNames: [String]
+    ) -> (Int, [Double]) {
         let present = peerNames.filter { peerMASE[$0] != nil }
-        var sums = [Double](repeating: 0, count: Self.strategies.count + present.count)
-        var count = 0
-        for (row, id) in zip(rows, ids) {
-            let all = row + present.map { peerMASE[$0]?[id] ?? .nan }
+        var bySeries: [String: [[Double]]] = [:]
+        for (row, window) in zip(rows, windows) {
+            let all = row + present.map { peerMASE[$0]?[window] ?? .nan }
             guard all.allSatisfy(\.isFinite) else { continue }
-            for i in all.indices { sums[i] += all[i] }
-            count += 1
+            bySeries[window.series, default: []].append(all)
         }
-        return (count, sums.map { $0 / Double(max(count, 1)) })
+        var sums = [Double](repeating: 0, count: Self.strategies.count + present.count)
+        for windowRows in bySeries.values {
+            for i in sums.indices { sums[i] += windowRows.map { $0[i] }.reduce(0, +) / Double(windowRows.count) }
+        }
+        return (bySeries.count, sums.map { $0 / Double(max(bySeries.count, 1)) })
     }
 }

@@ -17,6 +17,9 @@ struct SeriesResult: Codable {
     var seconds: Double?
     var form: String?
     var error: String?
+    /// The forecast origin: 0 is the last `h` points held out, k > 0 ends the series k·h points earlier
+    /// (``BenchSeries/window(origin:)``). nil in results written before origins existed, meaning 0.
+    var origin: Int?
 }
 
 /// A series of ../shared/data/series: the last `h` points are held out.
@@ -57,6 +60,21 @@ struct BenchSeries {
         return result
     }
 
+    /// The series as it stood `origin` horizons earlier: the last `origin * h` points dropped, so the window
+    /// holds out the `h` points before them. Earlier windows give more forecasts per series to score (rolling
+    /// origin with non-overlapping test windows). nil when the training part would be shorter than 10 points
+    /// or than half the training part of origin 0: those fits would say little about the series as given.
+    /// scripts/bench/peers.py applies the same rule.
+    func window(origin: Int) -> BenchSeries? {
+        guard origin > 0 else { return self }
+        let full = values.count - h, train = values.count - (origin + 1) * h
+        guard train >= 10, 2 * train >= full else { return nil }
+        var cut = self
+        cut.values.removeLast(origin * h)
+        cut.days.removeLast(origin * h)
+        return cut
+    }
+
     /// Days since 1970-01-01 of `YYYY-MM-DD` or `YYYY-MM-DD HH:MM` (fractional for the time of day).
     static func dayNumber(_ text: String) -> Double? {
         let parts = text.split(separator: " ")
@@ -80,20 +98,28 @@ struct ModelsRun: ParsableCommand {
     @Option(help: "JSON-lines output, one line per (series, model).") var output: String
     @Option(help: "Only series of these frequencies (comma-separated; default all).") var freq: String?
     @Option(help: "Models (comma-separated): holt_winters, sarimax, prophet.") var models = "holt_winters,sarimax,prophet"
+    @Option(help: "Forecast origins (comma-separated): 0 holds out the last h points, k ends each series k·h points earlier.")
+    var origins = "0"
     @Flag(help: "Print a line per series to standard error.") var verbose = false
 
     func run() throws {
         let wanted = freq.map { Set($0.split(separator: ",").map(String.init)) }
         let series = try BenchSeries.load(directory: data).filter { wanted?.contains($0.freq) ?? true }
         let names = models.split(separator: ",").map(String.init)
+        let origins = try parseOrigins(self.origins)
         var results: [SeriesResult] = []
         for s in series {
-            for name in names {
-                results.append(evaluate(s, model: name))
-            }
-            if verbose {
-                let line = results.suffix(names.count).map { "\($0.model) \(fmt($0.mase ?? .nan)) \(fmt($0.seconds ?? .nan, 3))s" }
-                FileHandle.standardError.write(Data("\(s.id): \(line.joined(separator: ", "))\n".utf8))
+            for origin in origins {
+                guard let window = s.window(origin: origin) else { continue }
+                for name in names {
+                    var r = evaluate(window, model: name)
+                    r.origin = origin
+                    results.append(r)
+                }
+                if verbose {
+                    let line = results.suffix(names.count).map { "\($0.model) \(fmt($0.mase ?? .nan)) \(fmt($0.seconds ?? .nan, 3))s" }
+                    FileHandle.standardError.write(Data("\(s.id)@\(origin): \(line.joined(separator: ", "))\n".utf8))
+                }
             }
         }
         try writeJSONLines(results, to: output)
@@ -155,6 +181,16 @@ extension SeriesResult {
     init(series: String, freq: String, m: Int, h: Int, n: Int, model: String) {
         self.init(
             series: series, freq: freq, m: m, h: h, n: n, model: model, smape: nil, mase: nil, coverage80: nil,
-            coverage95: nil, seconds: nil, form: nil, error: nil)
+            coverage95: nil, seconds: nil, form: nil, error: nil, origin: nil)
+    }
+}
+
+/// `0,1,2` → [0, 1, 2]; a ValidationError names a bad entry.
+func parseOrigins(_ text: String) throws -> [Int] {
+    try text.split(separator: ",").map { part in
+        guard let k = Int(part.trimmingCharacters(in: .whitespaces)), k >= 0 else {
+            throw ValidationError("--origins: '\(part)' is not a non-negative integer")
+        }
+        return k
     }
 }

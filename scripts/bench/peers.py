@@ -8,9 +8,10 @@ steps with 80 % and 95 % intervals:
   (1,1,1)(0,1,1)m, and prophet with its defaults (intervals 95 %, dates as given).
 Times are CPU seconds (this process and its children), single-threaded (the BLAS/OpenMP/numba thread counts are set to 1 before the imports). numba's compile
 time is spent on a warm-up series first and reported apart, not counted in the per-series times.
-Writes one JSON line per (series, model) in AlmanacBench's format.
+Writes one JSON line per (series, model, origin) in AlmanacBench's format. --origins 0,1,2,3 also scores
+earlier windows: origin k ends each series k*h points earlier (window_length says which windows exist).
 
-The output is a cache: a (series, model) pair already in it is not fitted again and new lines are appended,
+The output is a cache: a (series, model, origin) triple already in it is not fitted again and new lines are appended,
 so an interrupted run resumes where it stopped (--fresh starts over). --timeout bounds one fit in CPU
 seconds (a virtual-time interval timer, so a loaded machine does not cut fits short); a fit that exceeds it
 is recorded as an error line "timeout" and counted as missing, not as a score. statsforecast's AutoARIMA
@@ -19,7 +20,7 @@ ran for 16 CPU minutes past a 600 s timeout), so its fits run in a forked child 
 (RLIMIT_CPU) instead; the fork costs about a millisecond against seconds per fit.
 
     peers.py --data /work/shared/data/series --output peers.jsonl [--freq monthly,quarterly] [--models ...]
-             [--series id1,id2] [--timeout 300] [--fresh]
+             [--series id1,id2] [--origins 0,1,2,3] [--timeout 300] [--fresh]
 """
 import os
 
@@ -166,8 +167,18 @@ def done_pairs(path):
                     r = json.loads(line)
                 except ValueError:
                     continue
-                done.add((r["series"], r["model"]))
+                done.add((r["series"], r["model"], r.get("origin", 0)))
     return done
+
+
+def window_length(n, h, origin):
+    """How many points of a series of n the window at `origin` keeps (origin 0: all; k: the last k*h dropped),
+    or None when its training part would be shorter than 10 points or than half of origin 0's. The same rule
+    as AlmanacBench's BenchSeries.window(origin:)."""
+    if origin == 0:
+        return n
+    train = n - (origin + 1) * h
+    return n - origin * h if train >= 10 and 2 * train >= n - h else None
 
 
 def main():
@@ -180,8 +191,11 @@ def main():
     ap.add_argument("--meta", help="JSON file for versions and warm-up (numba compile) times")
     ap.add_argument("--timeout", type=float, default=0, help="CPU seconds allowed per fit (0: no limit)")
     ap.add_argument("--fresh", action="store_true", help="ignore and overwrite the cached results")
+    ap.add_argument("--origins", default="0",
+                    help="forecast origins, comma-separated: 0 holds out the last h points, k ends each series k*h points earlier")
     args = ap.parse_args()
     names = args.models.split(",")
+    origins = [int(k) for k in args.origins.split(",")]
     described = pd.read_csv(os.path.join(args.data, "series.csv"))
     if args.freq:
         described = described[described["freq"].isin(args.freq.split(","))]
@@ -216,13 +230,15 @@ def main():
     for _, row in described.iterrows():
         sid, freq, m, h = row["series_id"], row["freq"], int(row["m"]), int(row["h"])
         s = frames[freq][frames[freq]["series_id"] == sid]
-        y = s["value"].to_numpy(float)
-        dates = pd.to_datetime(s["date"]).to_numpy()
-        train, test = y[:-h], y[-h:]
-        for name in names:
-            if (sid, name) in done:
+        whole = s["value"].to_numpy(float)
+        whole_dates = pd.to_datetime(s["date"]).to_numpy()
+        for origin, name in ((o, name) for o in origins for name in names):
+            keep = window_length(len(whole), h, origin)
+            if keep is None or (sid, name, origin) in done:
                 continue
-            r = dict(series=sid, freq=freq, m=m, h=h, n=len(y), model=name)
+            y, dates = whole[:keep], whole_dates[:keep]
+            train, test = y[:-h], y[-h:]
+            r = dict(series=sid, freq=freq, m=m, h=h, n=len(y), model=name, origin=origin)
             t0 = cpu_seconds()
             try:
                 if args.timeout > 0 and name in IN_CHILD:
