@@ -5,8 +5,10 @@
 # Prints the table of BENCHMARKS.md: mean sMAPE, MASE, 95 % coverage, fit+forecast seconds per series,
 # and the ratios to each peer. FREQ=monthly,quarterly limits the frequencies; DATA points elsewhere.
 # The peers are installed from PyPI into .build-bench/venv (VENV overrides) on first use. Their results are a
-# cache: peers.py skips the (series, model) pairs already in $WORK/peers.jsonl, so an interrupted run resumes
+# cache: peers.py skips the (series, model, origin) triples already in $WORK/peers.jsonl, so an interrupted run resumes
 # (delete the file to start over); PEER_TIMEOUT (CPU seconds, default 600) bounds one peer fit.
+# ORIGINS=0,1,2,3 also scores earlier windows (origin k ends each series k*h points earlier; the tables then
+# average each series over its windows): a sturdier comparison than one holdout, about four times the time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-/work/shared/data/series}
@@ -23,14 +25,15 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import statsforecast,
 fi
 freq=()
 [ -n "${FREQ:-}" ] && freq=(--freq "$FREQ")
+origins=(--origins "${ORIGINS:-0}")
 
 t0=$(date +%s)
-"$bin/AlmanacBench" models --data "$DATA" --output "$work/almanac.jsonl" "${freq[@]}"
+"$bin/AlmanacBench" models --data "$DATA" --output "$work/almanac.jsonl" "${freq[@]}" "${origins[@]}"
 t1=$(date +%s)
 echo "Almanac: $((t1 - t0)) s" >&2
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1
 "$venv/bin/python" scripts/bench/peers.py --data "$DATA" --output "$work/peers.jsonl" --meta "$work/peers-meta.json" \
-    --timeout "${PEER_TIMEOUT:-600}" "${freq[@]}"
+    --timeout "${PEER_TIMEOUT:-600}" "${freq[@]}" "${origins[@]}"
 t2=$(date +%s)
 echo "peers: $((t2 - t1)) s" >&2
 "$bin/AlmanacBench" models-table --almanac "$work/almanac.jsonl" --peers "$work/peers.jsonl" | tee "$work/models.md"
