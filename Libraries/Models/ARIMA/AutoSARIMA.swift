@@ -41,50 +41,11 @@ enum DifferencingTests {
         return x.allSatisfy { abs($0 - f) <= 1e-12 * max(1, abs(f)) }
     }
 
-    /// Seasonal strength max(0, 1 - Var(R) / Var(S + R)) of a classical additive decomposition
-    /// (centred moving-average trend, mean seasonal indices).
-    static func seasonalStrength(_ x: [Double], period m: Int) -> Double {
-        let n = x.count
-        guard m > 1, n >= 2 * m + 1 else { return 0 }
-        var trend = [Double?](repeating: nil, count: n)
-        if m % 2 == 1 {
-            let h = m / 2
-            for t in h..<(n - h) {
-                var acc = 0.0
-                for k in (t - h)...(t + h) { acc += x[k] }
-                trend[t] = acc / Double(m)
-            }
-        } else {
-            let h = m / 2
-            for t in h..<(n - h) {
-                var acc = 0.5 * (x[t - h] + x[t + h])
-                for k in (t - h + 1)...(t + h - 1) { acc += x[k] }
-                trend[t] = acc / Double(m)
-            }
-        }
-        var sums = [Double](repeating: 0, count: m)
-        var counts = [Double](repeating: 0, count: m)
-        for t in 0..<n { if let tr = trend[t] { sums[t % m] += x[t] - tr; counts[t % m] += 1 } }
-        var idx = (0..<m).map { counts[$0] > 0 ? sums[$0] / counts[$0] : 0 }
-        let avg = idx.reduce(0, +) / Double(m)
-        idx = idx.map { $0 - avg }
-        var rem: [Double] = []
-        var sr: [Double] = []
-        for t in 0..<n {
-            guard let tr = trend[t] else { continue }
-            let detr = x[t] - tr
-            rem.append(detr - idx[t % m])
-            sr.append(detr)
-        }
-        let vsr = Statistics.variance(sr)
-        guard vsr > 0 else { return 0 }
-        return max(0, 1 - Statistics.variance(rem) / vsr)
-    }
-
-    /// Seasonal differences (0 or 1): 1 when the seasonal strength exceeds 0.64.
+    /// Seasonal differences (0 or 1): 1 when the seasonal strength of an STL decomposition (seasonal
+    /// window 11, as forecast::mstl) exceeds 0.64 — the "seas" test of forecast::nsdiffs and statsforecast.
     static func nsdiffs(_ x: [Double], period m: Int) -> Int {
         guard m > 1, x.count > 2 * m else { return 0 }
-        return seasonalStrength(x, period: m) > 0.64 ? 1 : 0
+        return STL(x, period: m).seasonalStrength > 0.64 ? 1 : 0
     }
 }
 

@@ -35,8 +35,8 @@ public enum SARIMAX {
 
     /// Stepwise auto.arima-style search by AICc (Hyndman & Khandakar 2008); period 1 = non-seasonal.
     ///
-    /// - D ∈ {0, 1}: 1 when the seasonal strength of a classical decomposition exceeds 0.64 (the
-    ///   threshold of forecast/statsforecast's "seas" test, which uses STL), only when n > 2m.
+    /// - D ∈ {0, 1}: 1 when the seasonal strength of an STL decomposition exceeds 0.64 (forecast's and
+    ///   statsforecast's "seas" test: mstl's seasonal window 11), only when n > 2m.
     /// - d ∈ {0, 1, 2}: KPSS level-stationarity tests at 5 % on the seasonally differenced series,
     ///   lag truncation ⌊3√n/13⌋, as forecast::ndiffs.
     /// - Start models (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0), (0,d,1)(0,D,1) with a constant
