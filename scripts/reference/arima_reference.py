@@ -29,7 +29,6 @@ and its reported AICc are recorded, plus the AICc of that order re-fitted exactl
 Usage:  python3 -m venv /work/dev/venv-arima && /work/dev/venv-arima/bin/pip install statsmodels statsforecast
         /work/dev/venv-arima/bin/python scripts/reference/arima_reference.py
 """
-import csv
 import os
 import warnings
 
@@ -37,10 +36,10 @@ import numpy as np
 import statsmodels
 from statsmodels.tsa.statespace.initialization import Initialization
 from statsmodels.tsa.statespace.sarimax import SARIMAX
+from series_data import load  # noqa: E402 (beside this script)
 
 warnings.filterwarnings("ignore")
 
-DATA = "/work/shared/data/series"
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "Tests", "ModelsTests", "ARIMA", "ARIMAReferenceData.swift")
 
@@ -59,21 +58,6 @@ CASES = [
     ("daily_wiki", "wiki_01", (2, 0, 1), (1, 0, 1, 7), True, None),
 ]
 AUTO = ["usemp_CEU0500000001", "datasets_USAccDeaths", "fpp2_visnights_SAUCoast", "m4_Y1", "bike_registered"]
-
-
-def load():
-    meta = {}
-    with open(os.path.join(DATA, "series.csv")) as f:
-        for row in csv.DictReader(f):
-            meta[row["series_id"]] = (row["freq"], int(row["m"]), int(row["h"]))
-    values = {}
-    for name in os.listdir(DATA):
-        if name == "series.csv" or not name.endswith(".csv"):
-            continue
-        with open(os.path.join(DATA, name)) as f:
-            for row in csv.DictReader(f):
-                values.setdefault(row["series_id"], []).append(float(row["value"]))
-    return meta, values
 
 
 def regressors(n_total, n_train, d_total, constant, extra):
@@ -165,7 +149,8 @@ def main():
     out.append("enum ARIMAReference {")
     out.append("    static let cases: [ARIMAReferenceCase] = [")
     for name, sid, order, sorder, constant, xid in CASES:
-        freq, m, h = meta[sid]
+        row = meta[sid]
+        freq, m, h = row["freq"], int(row["m"]), int(row["h"])
         full = np.asarray(values[sid])
         n = len(full) - h
         y = full[:n]
@@ -217,7 +202,8 @@ def main():
     out.append("    static let auto: [ARIMAAutoReference] = [")
     from statsforecast.arima import AutoARIMA
     for sid in AUTO:
-        freq, m, h = meta[sid]
+        row = meta[sid]
+        freq, m, h = row["freq"], int(row["m"]), int(row["h"])
         full = np.asarray(values[sid])
         n = len(full) - h
         y = full[:n]

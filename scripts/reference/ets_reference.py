@@ -15,7 +15,6 @@ The Swift model reports the same full log-likelihood, so the two compare like wi
 Usage:  python3 -m venv /work/dev/venv-ets && /work/dev/venv-ets/bin/pip install statsmodels
         /work/dev/venv-ets/bin/python scripts/reference/ets_reference.py
 """
-import csv
 import itertools
 import os
 import sys
@@ -26,10 +25,10 @@ import pandas as pd
 import statsmodels
 from scipy.optimize import minimize
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from series_data import load  # noqa: E402 (beside this script)
 
 warnings.filterwarnings("ignore")
 
-DATA = "/work/shared/data/series"
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "Tests", "ModelsTests", "ETS", "ETSReferenceData.swift")
 
@@ -52,21 +51,6 @@ FIXED = [
 # Series on which all admissible forms are fitted and the lowest AICc is recorded.
 AUTO = ["datasets_USAccDeaths", "fpp2_ausbeer", "m4_Y1", "nycflights_EWR"]
 LEVELS = (80, 95)
-
-
-def load():
-    meta = {}
-    with open(os.path.join(DATA, "series.csv")) as f:
-        for row in csv.DictReader(f):
-            meta[row["series_id"]] = row
-    values = {}
-    for name in os.listdir(DATA):
-        if name == "series.csv" or not name.endswith(".csv"):
-            continue
-        with open(os.path.join(DATA, name)) as f:
-            for row in csv.DictReader(f):
-                values.setdefault(row["series_id"], []).append(float(row["value"]))
-    return meta, values
 
 
 def fit(y, m, spec, alphas=(0.05, 0.1, 0.3, 0.6, 0.9), polish_top=4):

@@ -8,7 +8,6 @@ compares with 0.64), and writes Tests/ModelsTests/ARIMA/STLReferenceData.swift.
 
     .build-bench/venv/bin/python scripts/reference/stl_reference.py
 """
-import csv
 import os
 
 import numpy as np
@@ -16,28 +15,13 @@ import statsforecast
 import statsmodels
 from statsforecast.arima import seas_heuristic
 from statsforecast.mstl import mstl
+from series_data import load  # noqa: E402 (beside this script)
 
-DATA = "/work/shared/data/series"
 OUT = os.path.join(os.path.dirname(__file__), "../../Tests/ModelsTests/ARIMA/STLReferenceData.swift")
 # Quarterly, monthly, weekly (m = 52) and daily series; the first four are ones where a classical
 # decomposition's strength and STL's fall on opposite sides of 0.64.
 SERIES = ["fpp2_euretail", "datasets_JohnsonJohnson", "usemp_CEU5552211001", "walmart_1_38",
           "datasets_USAccDeaths", "fpp2_visnights_WAUCoast", "nycflights_EWR"]
-
-
-def load():
-    meta = {}
-    with open(os.path.join(DATA, "series.csv")) as f:
-        for row in csv.DictReader(f):
-            meta[row["series_id"]] = (int(row["m"]), int(row["h"]))
-    values = {}
-    for name in os.listdir(DATA):
-        if name == "series.csv" or not name.endswith(".csv"):
-            continue
-        with open(os.path.join(DATA, name)) as f:
-            for row in csv.DictReader(f):
-                values.setdefault(row["series_id"], []).append(float(row["value"]))
-    return meta, values
 
 
 def arr(xs):
@@ -60,7 +44,7 @@ def main():
            "enum STLReferenceData {",
            "    static let cases: [STLReferenceCase] = ["]
     for sid in SERIES:
-        m, h = meta[sid]
+        m, h = int(meta[sid]["m"]), int(meta[sid]["h"])
         y = np.asarray(values[sid][:-h], float)
         fit = mstl(y, m)
         strength = seas_heuristic(y, m)
