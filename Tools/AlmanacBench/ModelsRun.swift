@@ -95,7 +95,7 @@ struct ModelsRun: ParsableCommand {
         commandName: "models", abstract: "Almanac's Holt-Winters, SARIMAX and Prophet-like models on the shared series.")
 
     @Option(help: "Folder with series.csv and the per-frequency files.") var data = "/work/shared/data/series"
-    @Option(help: "JSON-lines output, one line per (series, model).") var output: String
+    @Option(help: "JSON-lines output, one line per (series, model, origin).") var output: String
     @Option(help: "Only series of these frequencies (comma-separated; default all).") var freq: String?
     @Option(help: "Models (comma-separated): holt_winters, sarimax, prophet.") var models = "holt_winters,sarimax,prophet"
     @Option(help: "Forecast origins (comma-separated): 0 holds out the last h points, k ends each series k·h points earlier.")

@@ -6,13 +6,13 @@
 /// trend over the smallest odd span ≥ 1.5 m / (1 − 1.5 / 11), a locally linear low-pass filter over the
 /// smallest odd span > m, and 5 inner passes. Their "seas" test of seasonal differencing reads the
 /// seasonal strength of this decomposition (``seasonalStrength``).
-public struct STL: Sendable {
-    public var seasonal: [Double]
-    public var trend: [Double]
-    public var remainder: [Double]
+struct STL: Sendable {
+    var seasonal: [Double]
+    var trend: [Double]
+    var remainder: [Double]
 
     /// Decomposes `y` (at least two full periods, period ≥ 2).
-    public init(_ y: [Double], period m: Int, seasonalWindow: Int = 11, seasonalDegree: Int = 0, innerPasses: Int = 5) {
+    init(_ y: [Double], period m: Int, seasonalWindow: Int = 11, seasonalDegree: Int = 0, innerPasses: Int = 5) {
         precondition(m >= 2 && y.count >= 2 * m, "STL needs period >= 2 and two full periods")
         precondition(seasonalWindow >= 3 && seasonalWindow % 2 == 1, "the seasonal window is odd and at least 3")
         let n = y.count
@@ -49,7 +49,7 @@ public struct STL: Sendable {
     }
 
     /// Seasonal strength max(0, 1 − Var(R) / Var(S + R)) (Wang, Smith & Hyndman 2006), clamped to [0, 1].
-    public var seasonalStrength: Double {
+    var seasonalStrength: Double {
         let total = Statistics.variance(zip(seasonal, remainder).map { $0 + $1 })
         guard total > 0 else { return 0 }
         return min(1, max(0, 1 - Statistics.variance(remainder) / total))
