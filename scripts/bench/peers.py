@@ -157,8 +157,8 @@ def _on_alarm(signum, frame):
     raise FitTimeout("timeout")
 
 
-def done_pairs(path):
-    """The (series, model) pairs the cache file already holds (a torn last line is ignored)."""
+def done_fits(path):
+    """The (series, model, origin) fits the cache file already holds (a torn last line is ignored)."""
     done = set()
     if os.path.exists(path):
         with open(path) as f:
@@ -223,7 +223,7 @@ def main():
             print(f"{name}: warm-up failed: {e}", file=sys.stderr)
         meta["warmup_seconds"][name] = cpu_seconds() - t0
 
-    done = set() if args.fresh else done_pairs(args.output)
+    done = set() if args.fresh else done_fits(args.output)
     out = open(args.output, "w" if args.fresh else "a")
     if args.timeout > 0:
         signal.signal(signal.SIGVTALRM, _on_alarm)
