@@ -22,21 +22,10 @@ struct ETSAblation: ParsableCommand {
     /// A strategy turns the candidate fits into a point forecast (nil when it has nothing to offer).
     typealias Strategy = (name: String, forecast: @Sendable ([ETSFit], Int) -> [Double]?)
 
-    static func weighted(_ fits: [ETSFit], _ h: Int) -> [Double]? {
-        guard let best = fits.map({ $0.summary.criteria!.aicc }).min() else { return nil }
-        let w = fits.map { exp(-0.5 * ($0.summary.criteria!.aicc - best)) }
-        let total = w.reduce(0, +)
-        var mean = [Double](repeating: 0, count: h)
-        for (fit, wi) in zip(fits, w) {
-            let f = fit.forecast(horizon: h, levels: []).mean
-            for i in 0..<h { mean[i] += wi / total * f[i] }
-        }
-        return mean
-    }
-
-    static func aicWeighted(_ fits: [ETSFit], _ h: Int) -> [Double]? {
-        guard let best = fits.map({ $0.summary.criteria!.aic }).min() else { return nil }
-        let w = fits.map { exp(-0.5 * ($0.summary.criteria!.aic - best)) }
+    /// Akaike-type weights exp(-ΔIC/2) by the criterion `ic` (AIC or AICc), averaging the forms' point forecasts.
+    static func weighted(_ fits: [ETSFit], _ h: Int, by ic: KeyPath<InformationCriteria, Double>) -> [Double]? {
+        guard let best = fits.map({ $0.summary.criteria![keyPath: ic] }).min() else { return nil }
+        let w = fits.map { exp(-0.5 * ($0.summary.criteria![keyPath: ic] - best)) }
         let total = w.reduce(0, +)
         var mean = [Double](repeating: 0, count: h)
         for (fit, wi) in zip(fits, w) { for (i, v) in fit.forecast(horizon: h, levels: []).mean.enumerated() { mean[i] += wi / total * v } }
@@ -100,38 +89,31 @@ struct ETSAblation: ParsableCommand {
         }),
         ("AICc weights, damped trend when admissible", { fits, h in
             let damped = fits.filter { $0.spec.trend == .additiveDamped }
-            return weighted(damped.isEmpty ? fits : damped, h)
+            return weighted(damped.isEmpty ? fits : damped, h, by: \.aicc)
         }),
         ("Comb: mean of the lowest-AICc N, A and Ad trend forms", { fits, h in comb(fits, h, [.none, .additive, .additiveDamped]) }),
         ("mean of the lowest-AICc A and Ad trend forms", { fits, h in comb(fits, h, [.additive, .additiveDamped]) }),
         ("lowest AIC", { fits, h in fits.min { $0.summary.criteria!.aic < $1.summary.criteria!.aic }?.forecast(horizon: h, levels: []).mean }),
-        ("AIC weights, all forms (fitCombination)", { fits, h in
-            guard let best = fits.map({ $0.summary.criteria!.aic }).min() else { return nil }
-            let w = fits.map { exp(-0.5 * ($0.summary.criteria!.aic - best)) }
-            let total = w.reduce(0, +)
-            var mean = [Double](repeating: 0, count: h)
-            for (fit, wi) in zip(fits, w) { for (i, v) in fit.forecast(horizon: h, levels: []).mean.enumerated() { mean[i] += wi / total * v } }
-            return mean
-        }),
+        ("AIC weights, all forms (fitCombination)", { weighted($0, $1, by: \.aic) }),
         ("AIC weights, N and Ad trend forms", { fits, h in
             let some = fits.filter { $0.spec.trend != .additive }
-            return aicWeighted(some.isEmpty ? fits : some, h)
+            return weighted(some.isEmpty ? fits : some, h, by: \.aic)
         }),
         ("AIC weights, damped trend when admissible", { fits, h in
             let damped = fits.filter { $0.spec.trend == .additiveDamped }
-            return aicWeighted(damped.isEmpty ? fits : damped, h)
+            return weighted(damped.isEmpty ? fits : damped, h, by: \.aic)
         }),
         ("AIC weights, additive error", { fits, h in
             let some = fits.filter { $0.spec.error == .additive }
-            return aicWeighted(some.isEmpty ? fits : some, h)
+            return weighted(some.isEmpty ? fits : some, h, by: \.aic)
         }),
         ("A,Ad,A (statsmodels' form; lowest AICc when not admissible)", { fits, h in
             let seasonal = fits.contains { $0.spec.season == .additive }
             let form = ETSSpec(error: .additive, trend: .additiveDamped, season: seasonal ? .additive : .none)
             return fits.first { $0.spec == form }.map { $0.forecast(horizon: h, levels: []).mean } ?? lowest(fits, h)
         }),
-        ("AICc weights, all forms", { weighted($0, $1) }),
-        ("AICc weights, damped and no-trend forms", { fits, h in weighted(fits.filter { $0.spec.trend != .additive }, h) }),
+        ("AICc weights, all forms", { weighted($0, $1, by: \.aicc) }),
+        ("AICc weights, damped and no-trend forms", { fits, h in weighted(fits.filter { $0.spec.trend != .additive }, h, by: \.aicc) }),
         ("equal weights, all forms", { fits, h in
             guard !fits.isEmpty else { return nil }
             var mean = [Double](repeating: 0, count: h)
@@ -177,6 +159,10 @@ struct ETSAblation: ParsableCommand {
                 ids[s.freq, default: []].append(window)
             }
         }
+        if origins != [0] {
+            print("Origins \(origins.map(String.init).joined(separator: ", ")): each series' MASE is averaged over its windows, then over the series.")
+            print("")
+        }
         let methods = Self.strategies.map(\.name) + peerNames.filter { peerMASE[$0] != nil }
         var labels: [String] = []
         var means: [[Double]] = []  // per label, per method
@@ -191,10 +177,6 @@ struct ETSAblation: ParsableCommand {
         }
         let (count, m) = columnMeans(all, allIDs, peerMASE, peerNames)
         labels.append("all (\(count))")
-        if origins != [0] {
-            print("Origins \(origins.map(String.init).joined(separator: ", ")): each series' MASE is averaged over its windows, then over the series.")
-            print("")
-        }
         means.append(m)
         print("| method | " + labels.joined(separator: " | ") + " |")
         print("| --- |" + String(repeating: " ---: |", count: labels.count))
