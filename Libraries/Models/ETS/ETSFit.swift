@@ -30,16 +30,20 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
     /// Fixed seed, so simulated intervals are reproducible.
     public static let simulationSeed: UInt64 = 0x45_54_53
 
-    /// Forecasts `horizon` steps with intervals at `levels` (percent). Additive-error forms without
-    /// multiplicative season get the closed-form state-space variance
-    /// sigma^2 (1 + sum_{j<h} c_j^2), c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m = 0];
-    /// the others get quantiles of simulated sample paths.
+    /// Forecasts `horizon` steps with intervals at `levels` (percent), as R's forecast.ets does by the
+    /// classes of Hyndman et al. (2008, ch. 6):
+    /// - class 1, additive error and no multiplicative season: the exact Gaussian variance
+    ///   v_h = sigma^2 (1 + sum_{j<h} c_j^2), c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m = 0];
+    /// - class 2, multiplicative error and no multiplicative season: the exact variance
+    ///   v_h = (1 + sigma^2) theta_h - mu_h^2, theta_h = mu_h^2 + sigma^2 sum_{j<h} c_j^2 theta_{h-j}, with
+    ///   Gaussian intervals around the point forecast mu_h;
+    /// - multiplicative season: quantiles of simulated sample paths.
     public func forecast(horizon: Int, levels: [Double] = [80, 95]) -> Forecast {
         guard horizon > 0 else { return Forecast(mean: [], intervals: []) }
         let levels = levels.filter { $0 > 0 && $0 < 100 }
         let mean = pointForecast(horizon: horizon)
-        if spec.error == .additive && spec.season != .multiplicative {
-            return Forecast.gaussian(mean: mean, sd: linearStandardDeviations(horizon: horizon), levels: levels)
+        if let sd = closedFormStandardDeviations(mean: mean) {
+            return Forecast.gaussian(mean: mean, sd: sd, levels: levels)
         }
         return simulatedIntervals(mean: mean, levels: levels)
     }
@@ -68,22 +72,45 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
         return out
     }
 
-    func linearStandardDeviations(horizon: Int) -> [Double] {
+    /// The forecast standard deviations of classes 1 and 2 (see ``forecast(horizon:levels:)``), nil for a
+    /// multiplicative season.
+    func closedFormStandardDeviations(mean: [Double]) -> [Double]? {
+        guard spec.season != .multiplicative else { return nil }
+        if spec.error == .additive { return linearStandardDeviations(horizon: mean.count) }
+        let c = linearCoefficients(horizon: mean.count)
+        var theta = [Double](repeating: 0, count: mean.count)
+        var sd = theta
+        for h in mean.indices {
+            var sum = 0.0
+            for j in stride(from: 1, through: h, by: 1) { sum += c[j] * c[j] * theta[h - j] }
+            theta[h] = mean[h] * mean[h] + sigma2 * sum
+            sd[h] = max((1 + sigma2) * theta[h] - mean[h] * mean[h], 0).squareRoot()
+        }
+        return sd
+    }
+
+    /// c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m = 0] for j = 0..<horizon (c_0 unused).
+    func linearCoefficients(horizon: Int) -> [Double] {
         let alpha = parameters.alpha, beta = parameters.beta ?? 0, gamma = parameters.gamma ?? 0
-        var sd = [Double](repeating: 0, count: horizon)
-        var acc = 1.0
+        var c = [Double](repeating: 0, count: max(horizon, 1))
         var phiSum = 0.0
         var phiPower = 1.0
-        sd[0] = sigma2.squareRoot()
-        if horizon > 1 {
-            for j in 1..<horizon {
-                phiPower *= phi
-                phiSum += phiPower
-                var c = alpha + beta * phiSum
-                if spec.hasSeason && j % period == 0 { c += gamma }
-                acc += c * c
-                sd[j] = (sigma2 * acc).squareRoot()
-            }
+        for j in 1..<max(horizon, 1) {
+            phiPower *= phi
+            phiSum += phiPower
+            c[j] = alpha + beta * phiSum
+            if spec.hasSeason && j % period == 0 { c[j] += gamma }
+        }
+        return c
+    }
+
+    func linearStandardDeviations(horizon: Int) -> [Double] {
+        let c = linearCoefficients(horizon: horizon)
+        var sd = [Double](repeating: 0, count: horizon)
+        var acc = 1.0
+        for j in 0..<horizon {
+            if j > 0 { acc += c[j] * c[j] }
+            sd[j] = (sigma2 * acc).squareRoot()
         }
         return sd
     }
@@ -104,12 +131,11 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
         return Forecast(mean: mean, intervals: intervals)
     }
 
-    /// The predictive distribution of each step: Gaussian where the form has the closed-form variance,
+    /// The predictive distribution of each step: Gaussian where the form has a closed-form variance,
     /// else the sorted simulated values (the same draws as the intervals of ``forecast(horizon:levels:)``).
     func marginals(horizon: Int) -> [ETSMarginal] {
         let mean = pointForecast(horizon: horizon)
-        if spec.error == .additive && spec.season != .multiplicative {
-            let sd = linearStandardDeviations(horizon: horizon)
+        if let sd = closedFormStandardDeviations(mean: mean) {
             return (0..<horizon).map { .gaussian(mean: mean[$0], sd: sd[$0]) }
         }
         return simulatedColumns(horizon: horizon).map { .sample(sorted: $0) }

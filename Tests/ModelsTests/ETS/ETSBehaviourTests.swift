@@ -150,6 +150,37 @@ struct ETSBehaviourTests {
         #expect(ETSSpec(name: "AAdMM") == nil)
     }
 
+    /// Multiplicative error without multiplicative season (class 2 of Hyndman et al. 2008): the
+    /// closed-form forecast variance equals the variance of the form's own simulated sample paths (5,000
+    /// paths: a standard error of about 1 % on the standard deviation), and the intervals are Gaussian
+    /// around the point forecast. A multiplicative season still gets simulated intervals.
+    @Test(arguments: ["M,N,N", "M,A,N", "M,Ad,N", "M,N,A", "M,A,A", "M,Ad,A"])
+    func classTwoVarianceMatchesSimulation(_ form: String) throws {
+        let s = ETSReference.series["fpp2_ausbeer"]!
+        let spec = try #require(ETSSpec(name: form))
+        let fit = try HoltWinters.fit(s.train, period: 4, spec: spec)
+        #expect(fit.spec == spec)
+        let h = 12
+        let mean = fit.pointForecast(horizon: h)
+        let sd = try #require(fit.closedFormStandardDeviations(mean: mean))
+        let columns = fit.simulatedColumns(horizon: h)
+        for step in 0..<h {
+            let simulated = Statistics.standardDeviation(columns[step])
+            #expect(abs(sd[step] / simulated - 1) < 0.04, "\(form) step \(step + 1): \(sd[step]) vs simulated \(simulated)")
+            #expect(abs(Statistics.mean(columns[step]) / mean[step] - 1) < 0.01)
+        }
+        // One step ahead the variance is sigma^2 mu^2.
+        #expect(abs(sd[0] - fit.sigma2.squareRoot() * abs(mean[0])) <= 1e-12 * abs(mean[0]))
+        let f = fit.forecast(horizon: h, levels: [95])
+        let pi = try #require(f.interval(level: 95))
+        for step in 0..<h {
+            #expect(abs((pi.upper[step] - mean[step]) / sd[step] - 1.959963984540054) < 1e-6)
+            #expect(abs((mean[step] - pi.lower[step]) / sd[step] - 1.959963984540054) < 1e-6)
+        }
+        let seasonal = try HoltWinters.fit(s.train, period: 4, spec: ETSSpec(error: .multiplicative, trend: spec.trend, season: .multiplicative))
+        #expect(seasonal.closedFormStandardDeviations(mean: seasonal.pointForecast(horizon: h)) == nil)
+    }
+
     @Test func forecastEdgeCases() throws {
         let s = ETSReference.series["fpp2_ausbeer"]!
         let fit = try HoltWinters.fit(s.train, period: 4, spec: ETSSpec(error: .multiplicative, trend: .additiveDamped, season: .multiplicative))
