@@ -18,6 +18,8 @@ struct ETSAblation: ParsableCommand {
     @Option(help: "Forecast origins (comma-separated), as for `models`: each series' scores are averaged over its windows.")
     var origins = "0"
     @Flag(help: "Print every series' scores to standard error.") var verbose = false
+    @Option(help: "Add rows for bagged ETS (HoltWinters.fitCombination(bootstrapSeries:)) with these numbers of series, comma-separated.")
+    var bagged: String?
 
     /// A strategy turns the candidate fits into a point forecast (nil when it has nothing to offer).
     typealias Strategy = (name: String, forecast: @Sendable ([ETSFit], Int) -> [Double]?)
@@ -126,6 +128,14 @@ struct ETSAblation: ParsableCommand {
         let wanted = freq.map { Set($0.split(separator: ",").map(String.init)) }
         let series = try BenchSeries.load(directory: data).filter { wanted?.contains($0.freq) ?? true }
         let origins = try parseOrigins(self.origins)
+        let baggedCounts = (bagged ?? "").split(separator: ",").compactMap { Int($0) }
+        let strategies: [Strategy] = Self.strategies + baggedCounts.map { k in
+            ("bagged ETS (Bergmeir et al. 2016), \(k) series", { fits, h in
+                guard let first = fits.first else { return nil }
+                let y = zip(first.fittedValues, first.residuals).map { $0 + $1 }
+                return try? HoltWinters.fitCombination(y, period: fits.map(\.period).max() ?? 1, bootstrapSeries: k).forecast(horizon: h, levels: []).mean
+            })
+        }
         var peerMASE: [String: [ModelsTable.Window: Double]] = [:]
         let peerNames = ["statsmodels_ets", "statsforecast_autoets"]
         if let peers {
@@ -145,7 +155,7 @@ struct ETSAblation: ParsableCommand {
                 guard let candidates = try? HoltWinters.fitCandidates(train, period: s.m) else { continue }
                 var fits = candidates.fits
                 if fits.isEmpty, let simple = try? HoltWinters.fit(train, period: 1, spec: .simple) { fits = [simple] }
-                let row = Self.strategies.map { strategy -> Double in
+                let row = strategies.map { strategy -> Double in
                     guard let f = strategy.forecast(fits, s.h), f.allSatisfy(\.isFinite) else { return .nan }
                     return AccuracyMetrics.mase(actual: test, forecast: f, insample: train, period: s.m)
                 }
@@ -163,7 +173,7 @@ struct ETSAblation: ParsableCommand {
             print("Origins \(origins.map(String.init).joined(separator: ", ")): each series' MASE is averaged over its windows, then over the series.")
             print("")
         }
-        let methods = Self.strategies.map(\.name) + peerNames.filter { peerMASE[$0] != nil }
+        let methods = strategies.map(\.name) + peerNames.filter { peerMASE[$0] != nil }
         var labels: [String] = []
         var means: [[Double]] = []  // per label, per method
         var all: [[Double]] = []
@@ -198,7 +208,7 @@ struct ETSAblation: ParsableCommand {
             guard all.allSatisfy(\.isFinite) else { continue }
             bySeries[window.series, default: []].append(all)
         }
-        var sums = [Double](repeating: 0, count: Self.strategies.count + present.count)
+        var sums = [Double](repeating: 0, count: (rows.first?.count ?? 0) + present.count)
         for windowRows in bySeries.values {
             for i in sums.indices { sums[i] += windowRows.map { $0[i] }.reduce(0, +) / Double(windowRows.count) }
         }

@@ -107,6 +107,28 @@ public struct ETSCombination: FittedForecaster, Equatable, Codable {
             ])
     }
 
+    /// Pools `parts` with equal weight: every member of part i keeps its weight within the part, divided
+    /// by the number of parts, so the forecast is the mean of the parts' forecasts and the predictive
+    /// distribution the equal mixture of theirs (bagging: the parts are fitted to bootstrapped series).
+    init(pooling parts: [ETSCombination], form: String, notes: [String]) {
+        var members: [ETSFit] = [], weights: [Double] = []
+        for part in parts {
+            members += part.members
+            weights += part.weights.map { $0 / Double(parts.count) }
+        }
+        var byForm: [String: Double] = [:]
+        for (fit, w) in zip(members, weights) { byForm[fit.spec.name, default: 0] += w }
+        let order = members.indices.sorted { weights[$0] > weights[$1] }
+        self.members = order.map { members[$0] }
+        self.weights = order.map { weights[$0] }
+        let shown = byForm.sorted { $0.value > $1.value }.prefix(4).map { "\(fmtWeight($0.value)) \($0.key)" }
+        summary = ModelSummary(
+            form: form + " (" + shown.joined(separator: " + ") + (byForm.count > 4 ? " + …" : "") + ")",
+            parameters: Dictionary(uniqueKeysWithValues: byForm.map { ("weight \($0.key)", $0.value) }),
+            criteria: nil,
+            notes: notes)
+    }
+
     public func forecast(horizon: Int, levels: [Double] = [80, 95]) -> Forecast {
         guard horizon > 0 else { return Forecast(mean: [], intervals: []) }
         let levels = levels.filter { $0 > 0 && $0 < 100 }
