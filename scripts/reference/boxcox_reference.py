@@ -14,7 +14,7 @@ import os
 import coreforecast
 import numpy as np
 from coreforecast.scalers import boxcox_lambda
-from series_data import load  # noqa: E402 (beside this script)
+from series_data import load, swift_doubles, write_swift  # noqa: E402 (beside this script)
 
 OUT = os.path.join(os.path.dirname(__file__), "../../Tests/ModelsTests/ETS/BoxCoxReferenceData.swift")
 # Yearly (m = 1: pairs), quarterly, monthly and weekly series, with lambdas inside (0, 1) and at its ends.
@@ -39,12 +39,9 @@ def main():
         m, h = int(meta[sid]["m"]), int(meta[sid]["h"])
         y = np.array(values[sid][:-h], dtype=float)
         lam = boxcox_lambda(y, "guerrero", season_length=max(2, m), lower=0.0, upper=1.0)
-        out.append(f"        BoxCoxReferenceCase(seriesID: \"{sid}\", y: [{', '.join(repr(float(v)) for v in y)}], "
+        out.append(f"        BoxCoxReferenceCase(seriesID: \"{sid}\", y: {swift_doubles(y)}, "
                    f"period: {m}, lambda: {float(lam)!r}),")
-    out += ["    ]", "}", ""]
-    with open(OUT, "w") as f:
-        f.write("\n".join(out))
-    print(f"wrote {OUT}")
+    write_swift(OUT, out + ["    ]", "}", ""])
 
 
 if __name__ == "__main__":

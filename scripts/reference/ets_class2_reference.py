@@ -20,15 +20,11 @@ import os
 import numpy as np
 import statsforecast
 from statsforecast.models import AutoETS
-from series_data import load  # noqa: E402 (beside this script)
+from series_data import load, swift_doubles, write_swift  # noqa: E402 (beside this script)
 
 OUT = os.path.join(os.path.dirname(__file__), "../../Tests/ModelsTests/ETS/ETSClass2ReferenceData.swift")
 CASES = [("m4_Y1", "MNN", False), ("m4_Y1", "MAN", False), ("fpp2_ausbeer", "MNA", False),
          ("datasets_USAccDeaths", "MNA", False), ("fpp2_euretail", "MAN", False), ("fpp2_qcement", "MNA", False)]
-
-
-def arr(xs):
-    return "[" + ", ".join(repr(float(v)) for v in xs) + "]"
 
 
 def num(v):
@@ -80,12 +76,9 @@ def main():
             f"        ETSClass2ReferenceCase(seriesID: \"{sid}\", form: \"{form}\", period: {m}, alpha: {num(par[0])}, "
             f"beta: {num(par[1]) if has_trend else 'nil'}, gamma: {num(par[2]) if has_season else 'nil'}, "
             f"phi: {num(par[3]) if comp[3] == 'D' else 'nil'}, level: {num(level)}, trend: {num(trend)}, "
-            f"seasonal: {arr(season)}, sigma2: {num(mo['sigma2'])}, mean: {arr(pred['mean'])}, "
-            f"lower95: {arr(pred['lo-95'])}, upper95: {arr(pred['hi-95'])}),")
-    out += ["    ]", "}", ""]
-    with open(OUT, "w") as f:
-        f.write("\n".join(out))
-    print(f"wrote {OUT}")
+            f"seasonal: {swift_doubles(season)}, sigma2: {num(mo['sigma2'])}, mean: {swift_doubles(pred['mean'])}, "
+            f"lower95: {swift_doubles(pred['lo-95'])}, upper95: {swift_doubles(pred['hi-95'])}),")
+    write_swift(OUT, out + ["    ]", "}", ""])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The real series of /work/shared/data/series/ for the reference scripts beside this file."""
+"""The real series of /work/shared/data/series/ for the reference scripts beside this file, and the writing of
+their generated Swift files."""
 import csv
 import os
 
@@ -19,3 +20,15 @@ def load(data=DATA):
             for row in csv.DictReader(f):
                 values.setdefault(row["series_id"], []).append(float(row["value"]))
     return meta, values
+
+
+def swift_doubles(xs):
+    """A Swift [Double] literal that round-trips every value."""
+    return "[" + ", ".join(repr(float(v)) for v in xs) + "]"
+
+
+def write_swift(path, lines):
+    """Writes the generated Swift file and says where."""
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+    print("wrote", os.path.normpath(path))

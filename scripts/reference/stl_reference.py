@@ -15,17 +15,13 @@ import statsforecast
 import statsmodels
 from statsforecast.arima import seas_heuristic
 from statsforecast.mstl import mstl
-from series_data import load  # noqa: E402 (beside this script)
+from series_data import load, swift_doubles, write_swift  # noqa: E402 (beside this script)
 
 OUT = os.path.join(os.path.dirname(__file__), "../../Tests/ModelsTests/ARIMA/STLReferenceData.swift")
 # Quarterly, monthly, weekly (m = 52) and daily series; the first four are ones where a classical
 # decomposition's strength and STL's fall on opposite sides of 0.64.
 SERIES = ["fpp2_euretail", "datasets_JohnsonJohnson", "usemp_CEU5552211001", "walmart_1_38",
           "datasets_USAccDeaths", "fpp2_visnights_WAUCoast", "nycflights_EWR"]
-
-
-def arr(xs):
-    return "[" + ", ".join(repr(float(v)) for v in xs) + "]"
 
 
 def main():
@@ -50,14 +46,11 @@ def main():
         strength = seas_heuristic(y, m)
         print(f"{sid}: n={len(y)} m={m} strength={strength:.6f}")
         out.append("        STLReferenceCase(")
-        out.append(f"            seriesID: \"{sid}\", y: {arr(y)}, period: {m},")
-        out.append(f"            seasonal: {arr(fit['seasonal'])},")
-        out.append(f"            trend: {arr(fit['trend'])},")
+        out.append(f"            seriesID: \"{sid}\", y: {swift_doubles(y)}, period: {m},")
+        out.append(f"            seasonal: {swift_doubles(fit['seasonal'])},")
+        out.append(f"            trend: {swift_doubles(fit['trend'])},")
         out.append(f"            strength: {float(strength)!r}),")
-    out += ["    ]", "}"]
-    with open(OUT, "w") as f:
-        f.write("\n".join(out) + "\n")
-    print("wrote", os.path.normpath(OUT))
+    write_swift(OUT, out + ["    ]", "}", ""])
 
 
 if __name__ == "__main__":
