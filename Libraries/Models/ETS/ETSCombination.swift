@@ -62,7 +62,7 @@ public struct ETSCombination: FittedForecaster, Equatable, Codable {
     public var summary: ModelSummary
 
     /// Weights below this are dropped (their forecasts would change the mean by less than 0.1 %
-    /// of the spread between forms, and a multiplicative form costs a simulation).
+    /// of the spread between forms, and a form with a multiplicative season costs a simulation).
     public static let minimumWeight = 1e-3
 
     /// Combines `members` with weights exp(-ΔIC/2). With ``ETSWeighting/akaike`` IC is each form's AIC;

@@ -25,7 +25,7 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
     public var sigma2: Double
     public var summary: ModelSummary
 
-    /// Sample paths drawn for simulated intervals (multiplicative forms).
+    /// Sample paths drawn for simulated intervals (forms with a multiplicative season).
     public static let simulationPaths = 5000
     /// Fixed seed, so simulated intervals are reproducible.
     public static let simulationSeed: UInt64 = 0x45_54_53
