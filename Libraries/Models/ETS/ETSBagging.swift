@@ -30,7 +30,7 @@ enum ETSBagging {
             let mean = Statistics.mean(ratios)
             return mean != 0 ? Statistics.variance(ratios).squareRoot() / mean : .infinity
         }
-        // Golden-section search, as R's optimize.
+        // Golden-section search over [0, 1] (R's optimize adds parabolic steps; the minimum is the same).
         var a = 0.0, b = 1.0
         let g = (sqrt(5.0) - 1) / 2
         var c = b - g * (b - a), d = a + g * (b - a)
