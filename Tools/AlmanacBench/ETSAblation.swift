@@ -129,13 +129,6 @@ struct ETSAblation: ParsableCommand {
         let series = try BenchSeries.load(directory: data).filter { wanted?.contains($0.freq) ?? true }
         let origins = try parseOrigins(self.origins)
         let baggedCounts = (bagged ?? "").split(separator: ",").compactMap { Int($0) }
-        let strategies: [Strategy] = Self.strategies + baggedCounts.map { k in
-            ("bagged ETS (Bergmeir et al. 2016), \(k) series", { fits, h in
-                guard let first = fits.first else { return nil }
-                let y = zip(first.fittedValues, first.residuals).map { $0 + $1 }
-                return try? HoltWinters.fitCombination(y, period: fits.map(\.period).max() ?? 1, bootstrapSeries: k).forecast(horizon: h, levels: []).mean
-            })
-        }
         var peerMASE: [String: [ModelsTable.Window: Double]] = [:]
         let peerNames = ["statsmodels_ets", "statsforecast_autoets"]
         if let peers {
@@ -155,8 +148,12 @@ struct ETSAblation: ParsableCommand {
                 guard let candidates = try? HoltWinters.fitCandidates(train, period: s.m) else { continue }
                 var fits = candidates.fits
                 if fits.isEmpty, let simple = try? HoltWinters.fit(train, period: 1, spec: .simple) { fits = [simple] }
-                let row = strategies.map { strategy -> Double in
-                    guard let f = strategy.forecast(fits, s.h), f.allSatisfy(\.isFinite) else { return .nan }
+                // Bagging refits bootstrapped series, so it takes the training series and period, not the fits.
+                let forecasts = Self.strategies.map { $0.forecast(fits, s.h) } + baggedCounts.map { k in
+                    try? HoltWinters.fitCombination(train, period: s.m, bootstrapSeries: k).forecast(horizon: s.h, levels: []).mean
+                }
+                let row = forecasts.map { f -> Double in
+                    guard let f, f.allSatisfy(\.isFinite) else { return .nan }
                     return AccuracyMetrics.mase(actual: test, forecast: f, insample: train, period: s.m)
                 }
                 if verbose {
@@ -173,7 +170,8 @@ struct ETSAblation: ParsableCommand {
             print("Origins \(origins.map(String.init).joined(separator: ", ")): each series' MASE is averaged over its windows, then over the series.")
             print("")
         }
-        let methods = strategies.map(\.name) + peerNames.filter { peerMASE[$0] != nil }
+        let methods = Self.strategies.map(\.name) + baggedCounts.map { "bagged ETS (Bergmeir et al. 2016), \($0) series" }
+            + peerNames.filter { peerMASE[$0] != nil }
         var labels: [String] = []
         var means: [[Double]] = []  // per label, per method
         var all: [[Double]] = []

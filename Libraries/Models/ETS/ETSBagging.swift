@@ -23,12 +23,12 @@ enum ETSBagging {
         for g in 0..<groups {
             let chunk = Array(tail[(g * p)..<((g + 1) * p)])
             means.append(Statistics.mean(chunk))
-            sds.append(Statistics.variance(chunk).squareRoot())
+            sds.append(Statistics.standardDeviation(chunk))
         }
         func cv(_ lambda: Double) -> Double {
             let ratios = zip(sds, means).map { $0 / pow($1, 1 - lambda) }
             let mean = Statistics.mean(ratios)
-            return mean != 0 ? Statistics.variance(ratios).squareRoot() / mean : .infinity
+            return mean != 0 ? Statistics.standardDeviation(ratios) / mean : .infinity
         }
         // Golden-section search over [0, 1] (R's optimize adds parabolic steps; the minimum is the same).
         var a = 0.0, b = 1.0

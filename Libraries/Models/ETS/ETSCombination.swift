@@ -93,13 +93,12 @@ public struct ETSCombination: FittedForecaster, Equatable, Codable {
         let keptTotal = kept.reduce(0) { $0 + $1.1 }
         self.members = kept.map(\.0)
         self.weights = kept.map { $0.1 / keptTotal }
-        let shown = zip(self.members, self.weights).prefix(4).map { "\(fmtWeight($0.1)) \($0.0.spec.name)" }
         var parameters: [String: Double] = [:]
         for (fit, w) in zip(self.members, self.weights) { parameters["weight \(fit.spec.name)"] = w }
         let how = weighting == .akaike ? "Akaike-weighted" : "multi-step-weighted"
         let criterion = weighting == .akaike ? "" : " (likelihood of the in-sample 1...\(horizon)-step forecasts)"
         summary = ModelSummary(
-            form: "ETS \(how) (" + shown.joined(separator: " + ") + (self.members.count > 4 ? " + …" : "") + ")",
+            form: weightedForms("ETS \(how)", zip(self.members.map(\.spec.name), self.weights).map { ($0, $1) }),
             parameters: parameters,
             criteria: nil,
             notes: notes + [
@@ -121,9 +120,8 @@ public struct ETSCombination: FittedForecaster, Equatable, Codable {
         let order = members.indices.sorted { weights[$0] > weights[$1] }
         self.members = order.map { members[$0] }
         self.weights = order.map { weights[$0] }
-        let shown = byForm.sorted { $0.value > $1.value }.prefix(4).map { "\(fmtWeight($0.value)) \($0.key)" }
         summary = ModelSummary(
-            form: form + " (" + shown.joined(separator: " + ") + (byForm.count > 4 ? " + …" : "") + ")",
+            form: weightedForms(form, byForm.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }),
             parameters: Dictionary(uniqueKeysWithValues: byForm.map { ("weight \($0.key)", $0.value) }),
             criteria: nil,
             notes: notes)
@@ -169,6 +167,12 @@ public struct ETSCombination: FittedForecaster, Equatable, Codable {
         }
         return 0.5 * (lo + hi)
     }
+}
+
+/// "`prefix` (0.6 ETS(A,N,N) + 0.3 ETS(A,A,N) + …)": the first four forms, highest weight first.
+private func weightedForms(_ prefix: String, _ forms: [(name: String, weight: Double)]) -> String {
+    let shown = forms.prefix(4).map { "\(fmtWeight($0.weight)) \($0.name)" }
+    return prefix + " (" + shown.joined(separator: " + ") + (forms.count > 4 ? " + …" : "") + ")"
 }
 
 private func fmtWeight(_ w: Double) -> String {
