@@ -1,5 +1,5 @@
 import Jobs
-import Pipeline
+@testable import Pipeline
 import ServiceLifecycle
 import Store
 import Synchronization
@@ -39,6 +39,31 @@ struct JobHeartbeatTests {
         // Without the heartbeat the sweeper pushes the running job again after 1 s and the second consumer
         // loop runs it concurrently.
         #expect(deliveries.withLock { $0 } == 1)
+    }
+
+    /// A job that finishes while the sweep looks at the queue (listed idle, then acknowledged before the queue
+    /// is read, so its message is gone) is not pushed again: the sweep reads the database a second time. This is
+    /// how longJobIsDeliveredOnce once saw two deliveries on a loaded machine.
+    @Test(arguments: Backend.allCases)
+    func jobFinishedDuringTheSweepIsNotPushedAgain(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        let queue = QueueName.train
+        let job = NewJob(id: "sweep-finishing", type: "slow", queue: queue.rawValue, payload: "{}")
+        try await fx.runtime.store.createJob(job)
+        await fx.runtime.push(job)
+        let delivery = try #require(try await fx.runtime.queue.pop(from: queue, consumer: "sweep-test", timeout: .seconds(1)))
+        try await fx.runtime.store.jobStarted(id: job.id, attempt: 1)
+        try await Task.sleep(for: .milliseconds(1100))  // idle: its touches were held up
+        let sweeper = RequeueSweeper(runtime: fx.runtime, queues: [queue])
+        // What the worker does when the handler returns: record the end, then acknowledge.
+        let pushed = await sweeper.sweep(idleFor: 1, afterListing: {
+            try await fx.runtime.store.jobFinished(id: job.id, status: .completed, result: nil, error: nil)
+            try await fx.runtime.queue.acknowledge(delivery)
+        })
+        #expect(pushed == 0)
+        #expect(try await fx.runtime.queue.depth(of: queue).ready == 0)
+        #expect(try await fx.runtime.store.job(id: job.id)?.status == .completed)
     }
 
     /// The requeue sweeper pushes again an idle unfinished job only when its message is gone from the queue:

@@ -40,11 +40,24 @@ public struct RequeueSweeper: Service {
     /// (waiting behind a backlog, due for a retry, or held by a consumer, a dead one's included: the reaper
     /// returns those) is not pushed again, only touched: pushing it made every backlog longer than
     /// `REQUEUE_AFTER_SECONDS` grow by itself (the crash-point fault run saw 700 copies of 130 jobs).
+    ///
+    /// A job the queue no longer holds is pushed only if a second read of the database, after the queue's,
+    /// shows it as before: unfinished and untouched. A worker records a job's end before it acknowledges the
+    /// message, so a job that finished while the sweep looked at the queue (listed idle, then gone from the
+    /// queue because it was just acknowledged) is seen finished there. Without that read the sweep pushed such
+    /// a job again and it ran twice (a slow job whose touches were held up under load, JobHeartbeatTests).
     @discardableResult
     public func sweep(idleFor seconds: Double) async -> Int {
+        await sweep(idleFor: seconds, afterListing: nil)
+    }
+
+    /// `afterListing` runs between the first read of the database and the queue's (tests use it to finish a
+    /// job at that moment).
+    func sweep(idleFor seconds: Double, afterListing: (@Sendable () async throws -> Void)?) async -> Int {
         do {
             let idle = try await runtime.store.unfinishedJobs(idleFor: seconds, limit: 1000).filter { queues.contains($0.queue) }
             guard !idle.isEmpty else { return 0 }
+            try await afterListing?()
             var queued: Set<String> = []
             for queue in Set(idle.map(\.queue)) {
                 let ids = idle.filter { $0.queue == queue }.map(\.id)
@@ -55,7 +68,12 @@ public struct RequeueSweeper: Service {
                     runtime.logger.warning("cannot list the queue's messages", metadata: ["queue": "\(queue)", "error": "\(error)"])
                 }
             }
-            let lost = idle.filter { !queued.contains($0.id) }
+            var lost = idle.filter { !queued.contains($0.id) }
+            if !lost.isEmpty {
+                let now = try await runtime.store.unfinishedJobs(idleFor: seconds, limit: 1000)
+                let stamps = Dictionary(now.map { ($0.id, $0.updatedAt) }, uniquingKeysWith: { first, _ in first })
+                lost = lost.filter { stamps[$0.id] == $0.updatedAt }
+            }
             for job in lost {
                 await runtime.push(NewJob(id: job.id, type: job.type, queue: job.queue, payload: job.payload, requestID: job.requestID))
             }
