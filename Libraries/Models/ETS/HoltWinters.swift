@@ -233,6 +233,25 @@ public enum HoltWinters {
             return (alpha, beta, gamma, phi, level, trend)
         }
 
+        /// Floor on the sum of squares so constant series keep a finite likelihood.
+        func sseFloor(n: Int) -> Double {
+            Double(n) * 1e-20 * (spec.error == .multiplicative ? 1 : scale * scale)
+        }
+
+        /// The fitting objective at `x`: log(SSE / n), plus 2 Σ log|yhat| / n for multiplicative errors
+        /// (R's ets likelihood divided by n); +∞ where the recursion leaves the form's domain.
+        func objective(_ x: [Double], y: UnsafeBufferPointer<Double>, sseFloor: Double, season: UnsafeMutableBufferPointer<Double>) -> Double {
+            let p = decode(x, season: season)
+            guard let out = ETSKernel.run(
+                y, spec: spec, m: m, alpha: p.alpha, beta: p.beta, gamma: p.gamma, phi: p.phi,
+                level: p.level, trend: p.trend, season: season)
+            else { return .infinity }
+            let nd = Double(y.count)
+            var f = log(max(out.sse, sseFloor) / nd)
+            if spec.error == .multiplicative { f += 2 * out.sumLogAbsFitted / nd }
+            return f
+        }
+
         func encode(alpha: Double, betaStar: Double, gammaStar: Double, phi: Double, start: ETSInitialization.Start) -> [Double] {
             var x = [unsquash(alpha, smoothingLower, smoothingUpper)]
             if spec.hasTrend { x.append(unsquash(betaStar, smoothingLower, smoothingUpper)) }
@@ -254,32 +273,28 @@ public enum HoltWinters {
         let meanAbs = y.reduce(0) { $0 + abs($1) } / Double(n)
         let layout = Layout(spec: spec, m: max(m, 1), scale: meanAbs > 0 ? meanAbs : 1)
         let start = ETSInitialization.start(y, spec: spec, m: m)
-        // Floor on the sum of squares so constant series keep a finite likelihood.
-        let sseFloor = Double(n) * 1e-20 * (spec.error == .multiplicative ? 1 : layout.scale * layout.scale)
+        let sseFloor = layout.sseFloor(n: n)
         let season = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(m, 1))
         defer { season.deallocate() }
         season.initialize(repeating: 0)
 
         let best: Optimize.Result? = y.withUnsafeBufferPointer { yb in
             func objective(_ x: [Double]) -> Double {
-                let p = layout.decode(x, season: season)
-                guard let out = ETSKernel.run(
-                    yb, spec: spec, m: layout.m, alpha: p.alpha, beta: p.beta, gamma: p.gamma, phi: p.phi,
-                    level: p.level, trend: p.trend, season: season)
-                else { return .infinity }
-                let nd = Double(n)
-                var f = log(max(out.sse, sseFloor) / nd)
-                if spec.error == .multiplicative { f += 2 * out.sumLogAbsFitted / nd }
-                return f
+                layout.objective(x, y: yb, sseFloor: sseFloor, season: season)
+            }
+            let work = ETSGradient.Workspace(n: n, m: layout.m)
+            func gradient(_ x: [Double]) -> [Double] {
+                layout.gradient(x, y: yb, sseFloor: sseFloor, season: season, work: work)
+                    ?? Optimize.numericGradient(objective, at: x)
             }
             var best: Optimize.Result?
             for (alpha, betaStar, gammaStar) in [(0.1, 0.1, 0.05), (0.5, 0.2, 0.2)].prefix(starts) {
                 let x0 = layout.encode(alpha: alpha, betaStar: betaStar, gammaStar: gammaStar, phi: 0.97, start: start)
                 guard objective(x0).isFinite else { continue }
-                var r = Optimize.bfgs(objective, start: x0, maxIterations: 500, gradientTolerance: 1e-7, relativeTolerance: 1e-12)
+                var r = Optimize.bfgs(objective, gradient: gradient, start: x0, maxIterations: 500, gradientTolerance: 1e-7, relativeTolerance: 1e-12)
                 // BFGS stalls on the flat ridges of this likelihood; a restart with a fresh Hessian moves on.
                 for _ in 0..<3 where r.value.isFinite {
-                    let again = Optimize.bfgs(objective, start: r.x, maxIterations: 500, gradientTolerance: 1e-7, relativeTolerance: 1e-12)
+                    let again = Optimize.bfgs(objective, gradient: gradient, start: r.x, maxIterations: 500, gradientTolerance: 1e-7, relativeTolerance: 1e-12)
                     let gain = r.value - again.value
                     if gain > 0 { r = again }
                     if gain < 1e-9 { break }
