@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import Postgres
+import Testing
+import TestSupport
+@testable import Store
+
+/// PostgreSQL plans an ingest's key lookups from invoice_data's statistics: they must follow the table as a
+/// backlog grows it, and every index must hold the whole key (migration 006).
+@Suite("Ingest statistics (PostgreSQL)")
+struct IngestStatisticsTests {
+    static func statistics(_ store: PostgresStore) async throws -> (tuples: Double, analyzed: Bool) {
+        let rows = try await store.client.query("""
+            SELECT c.reltuples::float8, s.last_analyze IS NOT NULL
+            FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = 'invoice_data'::regclass
+            """)
+        return (try rows[0].decode(Double.self, at: 0), try rows[0].decode(Bool.self, at: 1))
+    }
+
+    static func rows(_ count: Int, product: String) -> [(String, String, String, Double?)] {
+        (0..<count).map { i in (DayNumber.format(day("2026-01-01") + Int32(i % 200)), "\(product)-\(i / 200)", "C\(i % 3)", Double(i)) }
+    }
+
+    @Test func aBatchThatGrowsTheTableByATenthRefreshesItsStatistics() async throws {
+        let store = try PostgresStore(url: try await TestEnvironment.freshDatabase("stats"), poolSize: 2, logger: Logger(label: "t"))
+        try await store.migrate()
+        _ = try await upload(store, "s1")
+        _ = try await ingest(store, "s1", Self.rows(1500, product: "a"))
+        var stats = try await Self.statistics(store)
+        #expect(stats.analyzed)
+        #expect(stats.tuples == 1500)
+        // 100 more rows are under a tenth of the table (and under 1,000): no ANALYZE.
+        _ = try await upload(store, "s2")
+        _ = try await ingest(store, "s2", Self.rows(100, product: "b"))
+        stats = try await Self.statistics(store)
+        #expect(stats.tuples == 1500)
+        // 1,200 more pass the threshold: statistics of all 2,800 rows.
+        _ = try await upload(store, "s3")
+        _ = try await ingest(store, "s3", Self.rows(1200, product: "c"))
+        stats = try await Self.statistics(store)
+        #expect(stats.tuples == 2800)
+    }
+
+    @Test func everyIndexOfInvoiceDataHoldsTheWholeKey() async throws {
+        let store = try PostgresStore(url: try await TestEnvironment.freshDatabase("stats"), poolSize: 1, logger: Logger(label: "t"))
+        try await store.migrate()
+        let rows = try await store.client.query("""
+            SELECT i.relname::text, array_to_string(array_agg(a.attname::text ORDER BY a.attname), ',')
+            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+            JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey)
+            WHERE x.indrelid = 'invoice_data'::regclass GROUP BY i.relname ORDER BY 1
+            """)
+        #expect(rows.count == 3)
+        for row in rows {
+            let name = try row.decode(String.self, at: 0)
+            let columns = Set(try row.decode(String.self, at: 1).split(separator: ",").map(String.init))
+            #expect(columns.isSuperset(of: ["date", "product_id", "category"]), "\(name): \(columns)")
+        }
+    }
+}
