@@ -43,7 +43,7 @@ fresh CI machine the measurement landed at 88 %: the backlog is long enough to m
 
 Exits 1 on anything else. Environment knobs: FAULTS_SEED (random seed), FAULTS_UPLOADS (default 50),
 FAULTS_KILLS (default 20), FAULTS_POISON_FILES (default 100), FAULTS_ONLY (all, the default; main; crash;
-poison). Times on the 2-core dev machine: main ~100 s, crash ~70-140 s, poison ~190 s.
+poison). Times on the 2-core dev machine: main ~100 s, crash ~70-140 s, poison ~110 s.
 """
 import datetime
 import json
@@ -760,7 +760,9 @@ def poison_files(n):
     poison measurement. They used to share the same 6,000 keys (the first batch inserted, the others updated):
     every batch then rewrote the rows the one before had just written, and drains of the same files took 22 to
     37 s (one poison drain in CI came out at 81 % of its baselines), a spread larger than the 10 % being checked.
-    Over new keys, nine drains on the dev machine took 46.9-47.8 s."""
+    Over new keys, nine drains on the dev machine took 46.9-47.8 s; once the ingest kept invoice_data's
+    statistics fresh (16bb378), six took 18.2-20.6 s. 200 files were tried and drifted more (32-40 s within one
+    run: the drains pass max_wal_size and get a checkpoint)."""
     rng = random.Random(SEED + 2)
     files = []
     for i in range(n):
