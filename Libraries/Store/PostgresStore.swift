@@ -405,7 +405,9 @@ public final class PostgresStore: Store {
     /// rows included) pass a tenth of the table, autovacuum's own threshold, instead of waiting for autovacuum's
     /// next round (a minute apart). A backlog loaded into a young table otherwise merges against statistics of a
     /// table a fraction of its size: the UPDATE and the key classification hashed the whole table for every batch
-    /// (300 ms at 530,000 rows for a batch of 6,000 new keys, growing with the table; 5 ms with fresh statistics).
+    /// (300 ms at 530,000 rows for a batch of 6,000 new keys, growing with the table; 5 ms with fresh statistics),
+    /// and the insert's NOT EXISTS sought (category, date) and filtered product_id over the day's rows (1.1 s).
+    /// A drain of 100 such batches took 48.5 s before and 20-22 s with this (BENCHMARKS.md).
     static func analyzeIfGrown(_ conn: PostgresConnection, inserted: Int) throws {
         guard inserted > 0 else { return }
         let rows = try conn.query("""

@@ -6,7 +6,7 @@ import TestSupport
 @testable import Store
 
 /// PostgreSQL plans an ingest's key lookups from invoice_data's statistics: they must follow the table as a
-/// backlog grows it, and every index must hold the whole key (migration 006).
+/// backlog grows it.
 @Suite("Ingest statistics (PostgreSQL)")
 struct IngestStatisticsTests {
     static func statistics(_ store: PostgresStore) async throws -> (tuples: Double, analyzed: Bool) {
@@ -39,22 +39,5 @@ struct IngestStatisticsTests {
         _ = try await ingest(store, "s3", Self.rows(1200, product: "c"))
         stats = try await Self.statistics(store)
         #expect(stats.tuples == 2800)
-    }
-
-    @Test func everyIndexOfInvoiceDataHoldsTheWholeKey() async throws {
-        let store = try PostgresStore(url: try await TestEnvironment.freshDatabase("stats"), poolSize: 1, logger: Logger(label: "t"))
-        try await store.migrate()
-        let rows = try await store.client.query("""
-            SELECT i.relname::text, array_to_string(array_agg(a.attname::text ORDER BY a.attname), ',')
-            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-            JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey)
-            WHERE x.indrelid = 'invoice_data'::regclass GROUP BY i.relname ORDER BY 1
-            """)
-        #expect(rows.count == 3)
-        for row in rows {
-            let name = try row.decode(String.self, at: 0)
-            let columns = Set(try row.decode(String.self, at: 1).split(separator: ",").map(String.init))
-            #expect(columns.isSuperset(of: ["date", "product_id", "category"]), "\(name): \(columns)")
-        }
     }
 }
