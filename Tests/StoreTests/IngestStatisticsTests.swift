@@ -29,12 +29,12 @@ struct IngestStatisticsTests {
         var stats = try await Self.statistics(store)
         #expect(stats.analyzed)
         #expect(stats.tuples == 1500)
-        // 100 more rows are under a tenth of the table (and under 1,000): no ANALYZE.
+        // 100 more rows grow the table by less than a tenth (and 10 pages): no ANALYZE.
         _ = try await upload(store, "s2")
         _ = try await ingest(store, "s2", Self.rows(100, product: "b"))
         stats = try await Self.statistics(store)
         #expect(stats.tuples == 1500)
-        // 1,200 more pass the threshold: statistics of all 2,800 rows.
+        // 1,200 more grow it by more: statistics of all 2,800 rows.
         _ = try await upload(store, "s3")
         _ = try await ingest(store, "s3", Self.rows(1200, product: "c"))
         stats = try await Self.statistics(store)
