@@ -399,8 +399,6 @@ public final class PostgresStore: Store {
         }
     }
 
-    // MARK: jobs
-
     /// Refreshes invoice_data's planner statistics once the table has grown by a tenth (in pages) since the last
     /// ANALYZE, instead of waiting for autovacuum's next round (a minute apart). A backlog loaded into a young table
     /// otherwise merges against statistics of a table a fraction of its size: the UPDATE and the key classification
@@ -422,6 +420,8 @@ public final class PostgresStore: Store {
             _ = try conn.execute("ANALYZE invoice_data")
         }
     }
+
+    // MARK: jobs
 
     static func insertJob(_ conn: PostgresConnection, _ job: NewJob) throws {
         _ = try conn.execute("""

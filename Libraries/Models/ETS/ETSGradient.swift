@@ -12,8 +12,8 @@ import Darwin
 /// It costs about three passes over the series whatever the number of parameters; central differences
 /// cost two passes per parameter (34 for a monthly form with 17).
 enum ETSGradient {
-    /// Derivatives of the objective in the natural parameters. `season` (m values) holds the derivatives with
-    /// respect to the initial seasonal states, in the order of ``ETSKernel/run``'s `season` on entry.
+    /// Derivatives of the objective in the natural parameters; those with respect to the initial seasonal states
+    /// are left in ``Workspace/seasonAdjoint``, in the order of ``ETSKernel/run``'s `season` on entry.
     struct Natural {
         var alpha = 0.0, beta = 0.0, gamma = 0.0, phi = 0.0, level = 0.0, trend = 0.0
     }

@@ -70,8 +70,8 @@ public struct RequeueSweeper: Service {
             }
             var lost = idle.filter { !queued.contains($0.id) }
             if !lost.isEmpty {
-                let now = try await runtime.store.unfinishedJobs(idleFor: seconds, limit: 1000)
-                let stamps = Dictionary(now.map { ($0.id, $0.updatedAt) }, uniquingKeysWith: { first, _ in first })
+                let again = try await runtime.store.unfinishedJobs(idleFor: seconds, limit: 1000)
+                let stamps = Dictionary(again.map { ($0.id, $0.updatedAt) }, uniquingKeysWith: { first, _ in first })
                 lost = lost.filter { stamps[$0.id] == $0.updatedAt }
             }
             for job in lost {
