@@ -234,7 +234,6 @@ public final class PostgresStore: Store {
                 WHERE NOT EXISTS (
                     SELECT 1 FROM invoice_data i WHERE i.date = f.date AND i.product_id = f.product_id AND i.category = f.category)
                 """)
-            try Self.analyzeIfGrown(conn, inserted: counters.inserted)
             let jobs = ForecastJobs.make(batchNum: batchNum, categories: counters.categories)
             for job in jobs { try Self.insertJob(conn, job) }
             let log: String? = summary.errors.isEmpty ? nil : Self.errorLog(summary)
@@ -396,28 +395,6 @@ public final class PostgresStore: Store {
                 ON CONFLICT (category) DO UPDATE SET data_fingerprint = EXCLUDED.data_fingerprint,
                     last_date = EXCLUDED.last_date, notes = EXCLUDED.notes, fitted_at = now()
                 """)
-        }
-    }
-
-    /// Refreshes invoice_data's planner statistics once the table has grown by a tenth (in pages) since the last
-    /// ANALYZE, instead of waiting for autovacuum's next round (a minute apart). A backlog loaded into a young table
-    /// otherwise merges against statistics of a table a fraction of its size: the UPDATE and the key classification
-    /// hashed the whole table for every batch (300 ms at 530,000 rows for a batch of 6,000 new keys, growing with
-    /// the table; 5 ms with fresh statistics), and the insert's NOT EXISTS sought (category, date) and filtered
-    /// product_id over the day's rows (1.1 s). A drain of 100 such batches took 48.5 s before and 20-22 s with this
-    /// (BENCHMARKS.md). Pages, not the statistics collector's change counts: those are flushed after the commit,
-    /// so a batch's own rows counted again as changes after its ANALYZE and the next batch analyzed once more.
-    static func analyzeIfGrown(_ conn: PostgresConnection, inserted: Int) throws {
-        guard inserted > 0 else { return }
-        let rows = try conn.query("""
-            SELECT relpages::int8, pg_relation_size(oid) / current_setting('block_size')::int8
-            FROM pg_class WHERE oid = 'invoice_data'::regclass
-            """)
-        guard let row = rows.first else { return }
-        let analyzed = try row.decode(Int64.self, at: 0)  // pages when statistics were last taken (0 before any)
-        let now = try row.decode(Int64.self, at: 1)
-        if Double(now) > 1.1 * Double(max(analyzed, 0)) + 10 {
-            _ = try conn.execute("ANALYZE invoice_data")
         }
     }
 
