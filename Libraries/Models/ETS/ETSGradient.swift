@@ -56,48 +56,14 @@ enum ETSGradient {
         let seasonKind = spec.season
         let hasTrend = spec.hasTrend
         let phiEff = hasTrend ? phi : 0
-        let tiny = 1e-10
+        // Forward: ETSKernel.run on a copy of the initial seasonal states, keeping the states entering each step.
         let ring = work.ring
         if seasonKind != .none { for j in 0..<m { ring[j] = season[j] } }
-
-        // Forward: the states entering each step, and the sum of squares.
-        var l = l0, b = hasTrend ? b0 : 0, k = 0, sse = 0.0
-        for t in 0..<n {
-            let yt = y[t]
-            let q = l + phiEff * b
-            var yhat = q, p = yt, s = 0.0
-            switch seasonKind {
-            case .none: break
-            case .additive:
-                s = ring[k]; yhat = q + s; p = yt - s
-            case .multiplicative:
-                s = ring[k]
-                if abs(s) < tiny { return nil }
-                yhat = q * s; p = yt / s
-            }
-            work.levels[t] = l; work.trends[t] = b; work.seasons[t] = s
-            let r: Double
-            if multError {
-                if abs(yhat) < tiny { return nil }
-                r = (yt - yhat) / yhat
-            } else {
-                r = yt - yhat
-            }
-            sse += r * r
-            let d = p - q
-            l = q + alpha * d
-            if hasTrend { b = phiEff * b + beta * d }
-            switch seasonKind {
-            case .none: break
-            case .additive: ring[k] = s + gamma * (yt - q - s)
-            case .multiplicative:
-                if abs(q) < tiny { return nil }
-                ring[k] = s + gamma * (yt / q - s)
-            }
-            k += 1
-            if k == m { k = 0 }
-        }
-        guard sse.isFinite, l.isFinite, b.isFinite else { return nil }
+        guard let out = ETSKernel.run(
+            y, spec: spec, m: m, alpha: alpha, beta: beta, gamma: gamma, phi: phi,
+            level: l0, trend: b0, season: ring, states: work)
+        else { return nil }
+        let sse = out.sse
 
         // Backward. dF/dsse is 0 where the floor holds the sum of squares up.
         let nd = Double(n)
@@ -108,7 +74,7 @@ enum ETSGradient {
         var g = Natural()
         var lBar = 0.0, bBar = 0.0  // adjoints of the level and trend leaving step t
         var t = n - 1
-        k = (n - 1) % max(m, 1)
+        var k = (n - 1) % max(m, 1)
         while t >= 0 {
             let yt = y[t], lt = work.levels[t], bt = work.trends[t], s = work.seasons[t]
             let phib = phiEff * bt

@@ -61,6 +61,8 @@ enum ETSKernel {
     /// Runs the recursion over `y`. `season` holds the initial seasonal states on entry (chronological,
     /// `m` values, ignored when the form has no season) and the final ones on exit, rotated so that
     /// `season[(n + k) % m]` is the index for forecast step k + 1.
+    /// `states`, when given, receives the level, trend and seasonal state entering each step (n values each;
+    /// ETSGradient's backward pass reads them).
     /// Returns nil when the recursion leaves the domain of the form (division by ~0, non-finite values).
     @inline(__always)
     static func run(
@@ -70,7 +72,8 @@ enum ETSKernel {
         level l0: Double, trend b0: Double,
         season: UnsafeMutableBufferPointer<Double>,
         fitted: UnsafeMutableBufferPointer<Double>? = nil,
-        innovations: UnsafeMutableBufferPointer<Double>? = nil
+        innovations: UnsafeMutableBufferPointer<Double>? = nil,
+        states: ETSGradient.Workspace? = nil
     ) -> Output? {
         let n = y.count
         let multError = spec.error == .multiplicative
@@ -124,6 +127,7 @@ enum ETSKernel {
             }
             sse += r * r
             if let fitted { fitted[t] = yhat }
+            if let states { states.levels[t] = l; states.trends[t] = b; states.seasons[t] = s }
             if let innovations { innovations[t] = r }
             let d = p - q
             l = q + alpha * d
