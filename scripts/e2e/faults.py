@@ -374,7 +374,14 @@ class Run:
                         r = state.get(job)
                         if r is None:
                             continue
-                        ended = r[2] in ("completed", "skipped", "failed") and r[3] and float(r[3]) > t
+                        finished = r[2] in ("completed", "skipped", "failed") and r[3]
+                        if finished and float(r[3]) <= t:
+                            # Finished before the kill: the worker was only acknowledging it. The message,
+                            # if the ack did not land, comes back and is acknowledged unrun, leaving no trace
+                            # in the row, so there is no redelivery to time.
+                            done.append(item)
+                            continue
+                        ended = finished and float(r[3]) > t
                         if int(r[1]) >= attempt + 2 or ended:
                             self.latencies.append(now - t)
                             self.latency_by_queue.setdefault(job.split("-")[0], []).append(now - t)
@@ -663,15 +670,24 @@ def finish(run, results):
     prefix = "" if run.label == "main" else run.label + ": "
     print(f"{prefix}uploads={len(set(run.batches))} lost={results['lost']} duplicated={results['duplicated']} "
           f"mismatched_rows={results['mismatched_rows']}", flush=True)
-    return not run.errors and all(v == 0 for v in results.values())
+    bad = {k: v for k, v in results.items() if v != 0}
+    if bad and not run.errors:
+        run.errors.append(f"counts not zero: {bad}")
+    return not run.errors
+
+
+# Every run's errors, repeated after the last line of output: CI keeps only the end of a long log.
+FAILURES = []
 
 
 def report(run):
-    for e in run.errors:
-        print(f"faults ({run.label}): FAIL: {e}", file=sys.stderr)
+    """The workers' last log lines, then the run's errors (after the logs, so they end the output)."""
     if run.errors:
         for p in run.procs:
             print(f"--- {p.name} (started {p.starts}x)\n{p.tail()}", file=sys.stderr)
+    for e in run.errors:
+        print(f"faults ({run.label}): FAIL: {e}", file=sys.stderr)
+        FAILURES.append(f"{run.label}: {e}")
 
 
 def main_run():
@@ -712,7 +728,9 @@ def main_run():
                   f"(gate {REDELIVERY_P99_LIMIT} s)", flush=True)
         if len(lat) >= 5 and percentile(lat, 99) > REDELIVERY_P99_LIMIT:
             run.errors.append(f"redelivery p99 {percentile(lat, 99):.1f} s > {REDELIVERY_P99_LIMIT} s")
-        ok = finish(run, results) and len(set(run.batches)) == UPLOADS
+        if len(set(run.batches)) != UPLOADS:
+            run.errors.append(f"{len(set(run.batches))} distinct batches accepted, want {UPLOADS}")
+        ok = finish(run, results)
     except Failure as e:
         run.errors.append(str(e))
     finally:
@@ -864,6 +882,7 @@ def poison_run():
     ok = not errors and not errors2 and not errors3
     if not ratio >= POISON_MIN_RATIO:
         print(f"faults (poison): FAIL: throughput kept {ratio * 100:.0f}% < {POISON_MIN_RATIO * 100:.0f}%", file=sys.stderr)
+        FAILURES.append(f"poison: throughput kept {ratio * 100:.0f}% < {POISON_MIN_RATIO * 100:.0f}%")
         ok = False
     return ok
 
@@ -878,6 +897,8 @@ def main():
         ok = crash_run() and ok
     if only in ("all", "poison"):
         ok = poison_run() and ok
+    for f in FAILURES:
+        log(f"FAIL {f}")
     log("passed" if ok else "FAILED")
     return 0 if ok else 1
 
