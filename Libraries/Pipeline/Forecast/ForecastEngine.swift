@@ -1,6 +1,7 @@
 public import Models
 public import Store
 import Metrics
+import Synchronization
 
 /// Fits Almanac's three forecasting families on one daily series, and backtests them.
 public enum ForecastEngine {
@@ -62,18 +63,38 @@ public enum ForecastEngine {
     }
 
     /// Fits, forecasts and backtests every model, the models in parallel across cores.
-    public static func run(values: [Double], startDay: Int32, models: [ModelType] = ModelType.allCases, options: Options) async -> [ModelRun] {
-        await withTaskGroup(of: ModelRun.self) { group in
-            for model in models {
-                group.addTask { await Compute.run { runOne(model, values: values, startDay: startDay, options: options) } }
+    ///
+    /// Cancelling the calling task (a worker's shutdown grace period running out) stops the work at the next
+    /// fit: the fits run on Dispatch threads, where `Task.isCancelled` cannot be seen, so they look at a flag
+    /// the cancellation sets. A cancelled run throws `CancellationError` instead of returning partial results.
+    public static func run(values: [Double], startDay: Int32, models: [ModelType] = ModelType.allCases, options: Options) async throws -> [ModelRun] {
+        let cancelled = CancellationFlag()
+        let runs = await withTaskCancellationHandler {
+            await withTaskGroup(of: ModelRun.self) { group in
+                for model in models {
+                    group.addTask {
+                        await Compute.run { runOne(model, values: values, startDay: startDay, options: options, cancelled: cancelled) }
+                    }
+                }
+                var runs: [ModelRun] = []
+                for await run in group { runs.append(run) }
+                return runs.sorted { models.firstIndex(of: $0.model)! < models.firstIndex(of: $1.model)! }
             }
-            var runs: [ModelRun] = []
-            for await run in group { runs.append(run) }
-            return runs.sorted { models.firstIndex(of: $0.model)! < models.firstIndex(of: $1.model)! }
+        } onCancel: {
+            cancelled.set()
         }
+        if cancelled.isSet { throw CancellationError() }
+        return runs
     }
 
-    static func runOne(_ model: ModelType, values: [Double], startDay: Int32, options: Options) -> ModelRun {
+    /// Set once by a task's cancellation handler, read by the fits between windows.
+    final class CancellationFlag: Sendable {
+        private let flag = Atomic<Bool>(false)
+        func set() { flag.store(true, ordering: .relaxed) }
+        var isSet: Bool { flag.load(ordering: .relaxed) }
+    }
+
+    static func runOne(_ model: ModelType, values: [Double], startDay: Int32, options: Options, cancelled: CancellationFlag = .init()) -> ModelRun {
         var run = ModelRun(model: model)
         let started = ContinuousClock.now
         defer {
@@ -93,12 +114,15 @@ public enum ForecastEngine {
         } catch {
             run.error = "\(error)"
         }
-        run.backtest = backtest(model, values: values, startDay: startDay, options: options)
+        guard !cancelled.isSet else { return run }
+        run.backtest = backtest(model, values: values, startDay: startDay, options: options, cancelled: cancelled)
         return run
     }
 
     /// Rolling-origin backtest: `windows` origins, each forecasting `h` days after it.
-    static func backtest(_ model: ModelType, values: [Double], startDay: Int32, options: Options) -> Backtest? {
+    static func backtest(
+        _ model: ModelType, values: [Double], startDay: Int32, options: Options, cancelled: CancellationFlag = .init()
+    ) -> Backtest? {
         let n = values.count
         let h = min(options.horizon, max(1, n / 5))
         let minTrain = max(2 * options.period + 2, 14)
@@ -106,6 +130,7 @@ public enum ForecastEngine {
         guard windows > 0 else { return nil }
         var smapes: [Double] = [], mases: [Double] = [], c80: [Double] = [], c95: [Double] = []
         for w in 0..<windows {
+            if cancelled.isSet { return nil }
             let cut = n - (windows - w) * h
             let train = Array(values[0..<cut])
             let test = Array(values[cut..<(cut + h)])

@@ -73,7 +73,7 @@ public struct ForecastHandler: Sendable {
         }
         let (startDay, values) = ForecastEngine.dailyFilled(series)
         try await store.jobProgress(id: message.id, progress: 0.1)
-        let runs = await ForecastEngine.run(values: values, startDay: startDay, options: options)
+        let runs = try await ForecastEngine.run(values: values, startDay: startDay, options: options)
         let lastDay = startDay + Int32(values.count - 1)
         var forecasts: [CategoryForecast] = []
         var accuracy: [AccuracyRecord] = []

@@ -28,7 +28,7 @@ import Testing
     @Test(arguments: series.map(\.0))
     func everyModelAnswersWithoutTrapping(_ name: String) async throws {
         let values = Self.series.first { $0.0 == name }!.1
-        let runs = await ForecastEngine.run(values: values, startDay: 19_723, options: .init(horizon: 14, backtestWindows: 2))
+        let runs = try await ForecastEngine.run(values: values, startDay: 19_723, options: .init(horizon: 14, backtestWindows: 2))
         #expect(runs.count == 3)
         for run in runs {
             if let f = run.forecast {
