@@ -43,7 +43,7 @@ fresh CI machine the measurement landed at 88 %: the backlog is long enough to m
 
 Exits 1 on anything else. Environment knobs: FAULTS_SEED (random seed), FAULTS_UPLOADS (default 50),
 FAULTS_KILLS (default 20), FAULTS_POISON_FILES (default 100), FAULTS_ONLY (all, the default; main; crash;
-poison). Times on the 2-core dev machine: main ~100 s, crash ~70-140 s, poison ~110 s.
+poison). Times on the 2-core dev machine: main ~100 s, crash ~70-140 s, poison ~220 s.
 """
 import datetime
 import json
