@@ -91,6 +91,7 @@ struct ForecastEndpointTests {
                 (["series": Self.series(20), "models": ["lstm"]], "unknown model"),
                 (["series": Self.series(20), "horizon": 0], "horizon"),
                 (["series": Self.series(20), "horizon": 100_000], "horizon"),
+                (["series": Self.series(20), "horizon": 2.5], "horizon must be a whole number"),
                 (["series": Self.series(20), "levels": [120]], "levels"),
                 (["series": Self.series(20), "exog": ["x": [1.0, 2.0]]], "exog"),
                 (["horizon": 3], "series"),

@@ -15,7 +15,8 @@ struct ForecastRoutes {
 
     struct Body: Decodable {
         var series: [Point]
-        var horizon: Int?
+        /// A number, so that 2.5 gets "horizon must be a whole number" rather than the decoder's "not valid JSON".
+        var horizon: Double?
         var models: [String]?
         var levels: [Double]?
         var exog: [String: [Double]]?
@@ -55,8 +56,12 @@ struct ForecastRoutes {
     }
 
     static func forecast(_ body: Body) async throws -> Output {
-        let horizon = body.horizon ?? 30
-        guard horizon >= 1 && horizon <= maxHorizon else { throw APIError.badRequest("horizon must be between 1 and \(maxHorizon) (got \(horizon))") }
+        let requested = body.horizon ?? 30
+        guard requested.isFinite, requested == requested.rounded(), requested >= 1, requested <= Double(maxHorizon) else {
+            let shown = requested.isFinite && requested == requested.rounded() && abs(requested) < 1e15 ? String(Int64(requested)) : "\(requested)"
+            throw APIError.badRequest("horizon must be a whole number between 1 and \(maxHorizon) (got \(shown))")
+        }
+        let horizon = Int(requested)
         let levels = body.levels ?? [80, 95]
         guard !levels.isEmpty, levels.count <= 10, levels.allSatisfy({ $0 > 0 && $0 < 100 }) else {
             throw APIError.badRequest("levels must be 1 to 10 numbers strictly between 0 and 100")
