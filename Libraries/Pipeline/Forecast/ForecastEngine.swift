@@ -94,7 +94,7 @@ public enum ForecastEngine {
         var isSet: Bool { flag.load(ordering: .relaxed) }
     }
 
-    static func runOne(_ model: ModelType, values: [Double], startDay: Int32, options: Options, cancelled: CancellationFlag = .init()) -> ModelRun {
+    static func runOne(_ model: ModelType, values: [Double], startDay: Int32, options: Options, cancelled: CancellationFlag) -> ModelRun {
         var run = ModelRun(model: model)
         let started = ContinuousClock.now
         defer {
@@ -121,7 +121,7 @@ public enum ForecastEngine {
 
     /// Rolling-origin backtest: `windows` origins, each forecasting `h` days after it.
     static func backtest(
-        _ model: ModelType, values: [Double], startDay: Int32, options: Options, cancelled: CancellationFlag = .init()
+        _ model: ModelType, values: [Double], startDay: Int32, options: Options, cancelled: CancellationFlag
     ) -> Backtest? {
         let n = values.count
         let h = min(options.horizon, max(1, n / 5))
