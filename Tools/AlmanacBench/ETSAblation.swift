@@ -145,7 +145,7 @@ struct ETSAblation: ParsableCommand {
                 let split = s.values.count - s.h
                 guard split > 2 else { continue }
                 let train = Array(s.values[..<split]), test = Array(s.values[split...])
-                guard let candidates = try? HoltWinters.fitCandidates(train, period: s.m) else { continue }
+                guard let candidates = try? HoltWinters.fitCandidates(train, period: s.m, initialStates: .backcast) else { continue }
                 var fits = candidates.fits
                 if fits.isEmpty, let simple = try? HoltWinters.fit(train, period: 1, spec: .simple) { fits = [simple] }
                 // Bagging refits bootstrapped series, so it takes the training series and period, not the fits.

@@ -19,7 +19,7 @@ struct ETSForms: ParsableCommand {
         }
         let split = s.values.count - s.h
         let train = Array(s.values[..<split]), test = Array(s.values[split...])
-        let candidates = try HoltWinters.fitCandidates(train, period: s.m)
+        let candidates = try HoltWinters.fitCandidates(train, period: s.m, initialStates: .backcast)
         let fits = candidates.fits.sorted { ($0.summary.criteria?.aicc ?? .infinity) < ($1.summary.criteria?.aicc ?? .infinity) }
         let bestAIC = fits.compactMap { $0.summary.criteria?.aic }.min() ?? 0
         let raw = fits.map { exp(-0.5 * (($0.summary.criteria?.aic ?? .infinity) - bestAIC)) }

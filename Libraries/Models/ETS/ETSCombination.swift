@@ -77,7 +77,7 @@ public struct ETSCombination: FittedForecaster, Equatable, Codable {
                 ic = fit.summary.criteria?.aic
             case .multiStep:
                 ic = fit.multiStepLogLikelihood(series, horizon: horizon).map {
-                    -2 * $0 + 2 * Double(fit.spec.parameterCount(period: fit.period))
+                    -2 * $0 + 2 * Double(fit.parameterCount)
                 }
             }
             guard let ic, ic.isFinite else { return nil }

@@ -11,8 +11,10 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
     /// The seasonal period used: 1 when the fitted form has no season.
     public var period: Int
     public var parameters: ETSParameters
-    /// States before the first observation (estimated by maximum likelihood).
+    /// States before the first observation (estimated by maximum likelihood, or backcast: see `initialStates`).
     public var initialState: ETSState
+    /// How `initialState` was obtained.
+    public var initialStates: ETSInitialStates = .optimized
     /// States after the last observation, the origin of the forecasts.
     public var finalState: ETSState
     /// One-step-ahead fitted values.
@@ -198,7 +200,7 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
 
     /// Builds the fit from the optimiser's unconstrained parameters: reruns the recursion, keeping the
     /// fitted values, innovations and final states.
-    static func make(_ y: [Double], spec: ETSSpec, period m: Int, layout: HoltWinters.Layout, x: [Double], notes: [String]) -> ETSFit? {
+    static func make(_ y: [Double], spec: ETSSpec, period m: Int, layout: HoltWinters.Layout, x: [Double], notes: [String], initialStates: ETSInitialStates = .optimized) -> ETSFit? {
         let n = y.count
         var seasonBuffer = [Double](repeating: 0, count: max(m, 1))
         var fitted = [Double](repeating: 0, count: n)
@@ -221,7 +223,7 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
         }
         guard let output, let p = decoded else { return nil }
         let finalSeasonal = spec.hasSeason ? (0..<m).map { seasonBuffer[(n + $0) % m] } : []
-        let k = spec.parameterCount(period: m)
+        let k = spec.parameterCount(period: m, initialStates: initialStates)
         let ll = ETSKernel.logLikelihood(output, n: n, spec: spec)
         let sigma2 = output.sse / Double(n > k ? n - k : n)
         let parameters = ETSParameters(
@@ -241,6 +243,7 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
         return ETSFit(
             spec: spec, period: spec.hasSeason ? m : 1, parameters: parameters,
             initialState: ETSState(level: p.level, trend: spec.hasTrend ? p.trend : 0, seasonal: initialSeasonal),
+            initialStates: initialStates,
             finalState: ETSState(level: output.finalLevel, trend: output.finalTrend, seasonal: finalSeasonal),
             fittedValues: fitted,
             residuals: zip(y, fitted).map { $0 - $1 },
@@ -253,6 +256,9 @@ public struct ETSFit: FittedForecaster, Equatable, Codable {
 extension ETSFit {
     /// AICc of the fit (infinite when there are too few observations for it).
     var aicc: Double { summary.criteria?.aicc ?? .infinity }
+
+    /// The number of estimated parameters of the fit, the k of its information criteria.
+    var parameterCount: Int { spec.parameterCount(period: period, initialStates: initialStates) }
 }
 
 extension ETSFit {

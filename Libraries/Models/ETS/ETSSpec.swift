@@ -63,4 +63,12 @@ public struct ETSSpec: Sendable, Hashable, Codable, CustomStringConvertible {
         if hasSeason { k += m } // gamma + (m - 1) initial seasonal states
         return k + 1 // sigma^2
     }
+
+    /// The same count when the initial states are not estimated but backcast (``ETSInitialStates/backcast``,
+    /// non-seasonal forms): the initial level and trend are functions of the smoothing parameters and the data.
+    func parameterCount(period m: Int, initialStates: ETSInitialStates) -> Int {
+        let k = parameterCount(period: m)
+        guard initialStates == .backcast, !hasSeason else { return k }
+        return k - 1 - (hasTrend ? 1 : 0)
+    }
 }

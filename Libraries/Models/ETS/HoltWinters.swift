@@ -35,6 +35,10 @@ public enum HoltWinters {
     /// forms' in-sample forecasts 1...`horizon` steps ahead), see ``ETSCombination``. When no form but
     /// simple exponential smoothing can be fitted, that form alone.
     ///
+    /// The non-seasonal forms' initial states are backcast by default (`initialStates`, see
+    /// ``ETSInitialStates/backcast``): on short series this forecasts better than estimating them, on the
+    /// benchmark's yearly series and on 439 annual series outside it (BENCHMARKS.md, "Backcast initial states").
+    ///
     /// With `bootstrapSeries` above 1 the combination is bagged (Bergmeir, Hyndman & Benítez 2016):
     /// `bootstrapSeries - 1` series are rebuilt from `y`'s Box–Cox-transformed trend and season and a
     /// moving block bootstrap of its remainder (``ETSBagging``), each gets its own combination, and `y`'s
@@ -43,16 +47,17 @@ public enum HoltWinters {
     /// benchmark's yearly, daily and weekly series it is worse on its monthly and quarterly ones and on
     /// 439 annual series outside the benchmark (BENCHMARKS.md, "held-out annual series").
     public static func fitCombination(
-        _ y: [Double], period: Int, weighting: ETSWeighting = .akaike, horizon: Int = 1, bootstrapSeries: Int = 1
+        _ y: [Double], period: Int, weighting: ETSWeighting = .akaike, horizon: Int = 1, bootstrapSeries: Int = 1,
+        initialStates: ETSInitialStates = .backcast
     ) throws -> ETSCombination {
         if bootstrapSeries > 1 {
-            let original = try fitCombination(y, period: period, weighting: weighting, horizon: horizon)
+            let original = try fitCombination(y, period: period, weighting: weighting, horizon: horizon, initialStates: initialStates)
             var ignored: [String] = []
             let m = seasonalPeriod(n: y.count, period: period, notes: &ignored)
             let (series, lambda) = ETSBagging.bootstrap(y, period: m, count: bootstrapSeries, seed: bootstrapSeed)
             guard series.count > 1 else { return original }
             let parts = [original] + series.dropFirst().compactMap {
-                try? fitCombination($0, period: period, weighting: weighting, horizon: horizon)
+                try? fitCombination($0, period: period, weighting: weighting, horizon: horizon, initialStates: initialStates)
             }
             let decomposition = m > 1 && y.count >= 2 * m ? "STL (periodic season)" : "loess trend"
             return ETSCombination(
@@ -61,7 +66,7 @@ public enum HoltWinters {
                     "bagged (Bergmeir et al. 2016): the series and \(parts.count - 1) bootstraps (Box-Cox lambda \((lambda * 1000).rounded() / 1000)), \(decomposition), moving blocks of the remainder), each an Akaike-weighted combination, pooled with equal weight"
                 ])
         }
-        let candidates = try fitCandidates(y, period: period)
+        let candidates = try fitCandidates(y, period: period, initialStates: initialStates)
         if candidates.fits.isEmpty {
             return try ETSCombination(members: [simpleFallback(y, notes: [])], notes: candidates.notes)
         }
@@ -84,8 +89,10 @@ public enum HoltWinters {
 
     /// Fits every admissible form: seasonal forms when the period can be modelled, multiplicative ones on
     /// strictly positive data only, no additive error with multiplicative season, and only forms with at
-    /// least four more observations than parameters.
-    public static func fitCandidates(_ y: [Double], period: Int) throws -> Candidates {
+    /// least four more observations than parameters. With `initialStates` ``ETSInitialStates/backcast`` the
+    /// non-seasonal forms' initial states are backcast (and not counted as parameters); seasonal forms
+    /// always estimate theirs.
+    public static func fitCandidates(_ y: [Double], period: Int, initialStates: ETSInitialStates = .optimized) throws -> Candidates {
         try validate(y, period: period)
         var notes: [String] = []
         let n = y.count
@@ -100,7 +107,7 @@ public enum HoltWinters {
                     if spec.hasSeason && m == 1 { continue }
                     if !positive && spec.usesMultiplication { continue }
                     if error == .additive && season == .multiplicative { continue }
-                    if n <= spec.parameterCount(period: m) + 3 { continue }
+                    if n <= spec.parameterCount(period: m, initialStates: initialStates) + 3 { continue }
                     specs.append(spec)
                 }
             }
@@ -108,7 +115,10 @@ public enum HoltWinters {
         if specs.isEmpty {
             notes.append("too few observations (\(n)) for any form but simple exponential smoothing")
         }
-        let fits = specs.compactMap { estimate(y, spec: $0, m: $0.hasSeason ? m : 1, notes: []) }
+        let fits = specs.compactMap { spec -> ETSFit? in
+            if initialStates == .backcast && !spec.hasSeason { return estimateBackcast(y, spec: spec, notes: []) }
+            return estimate(y, spec: spec, m: spec.hasSeason ? m : 1, notes: [])
+        }
         return Candidates(fits: fits.filter { $0.aicc.isFinite }, considered: specs.count, notes: notes)
     }
 

@@ -32,7 +32,7 @@ struct ETSCombinationTests {
     @Test func weightsAreAkaikeWeightsOfTheCandidates() throws {
         let s = Self.ausbeer
         let combination = try HoltWinters.fitCombination(s.train, period: s.period)
-        let candidates = try HoltWinters.fitCandidates(s.train, period: s.period)
+        let candidates = try HoltWinters.fitCandidates(s.train, period: s.period, initialStates: .backcast)
         #expect(combination.members.count > 1)
         #expect(abs(combination.weights.reduce(0, +) - 1) < 1e-12)
         #expect(zip(combination.weights, combination.weights.dropFirst()).allSatisfy { $0 >= $1 })
@@ -114,7 +114,7 @@ struct ETSCombinationTests {
     /// With one step the multi-step likelihood is the fit's own log-likelihood, so the weights are Akaike's.
     @Test func oneStepMultiStepWeightsAreAkaikeWeights() throws {
         let s = Self.ausbeer
-        let candidates = try HoltWinters.fitCandidates(s.train, period: s.period)
+        let candidates = try HoltWinters.fitCandidates(s.train, period: s.period, initialStates: .backcast)
         for fit in candidates.fits {
             let ll = try #require(fit.multiStepLogLikelihood(s.train, horizon: 1))
             #expect(abs(ll - fit.summary.criteria!.logLikelihood) <= 1e-9 * abs(ll), "\(fit.spec)")
@@ -154,10 +154,10 @@ struct ETSCombinationTests {
         let s = ETSReference.series["nycflights_EWR"]!
         let h = 28
         let combination = try HoltWinters.fitCombination(s.train, period: 7, weighting: .multiStep, horizon: h)
-        let candidates = try HoltWinters.fitCandidates(s.train, period: 7)
+        let candidates = try HoltWinters.fitCandidates(s.train, period: 7, initialStates: .backcast)
         let ics = candidates.fits.map { fit -> Double in
             let ll = fit.multiStepLogLikelihood(s.train, horizon: h) ?? -.infinity
-            return -2 * ll + 2 * Double(fit.spec.parameterCount(period: fit.period))
+            return -2 * ll + 2 * Double(fit.parameterCount)
         }
         try Self.expectWeights(combination, of: candidates.fits, criteria: ics)
         #expect(combination.summary.form.hasPrefix("ETS multi-step-weighted ("))
