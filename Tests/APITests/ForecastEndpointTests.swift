@@ -73,6 +73,40 @@ struct ForecastEndpointTests {
         }
     }
 
+    /// 20 daily points ending 9999-12-20.
+    static var lateSeries: [[String: Any]] {
+        (0..<20).map { i -> [String: Any] in
+            let value: Double = 10 + Double(i % 3)
+            return ["date": String(format: "9999-12-%02d", i + 1), "value": value]
+        }
+    }
+
+    /// Values near the top of Double's range overflow some models' arithmetic: those models report an error,
+    /// the response is still a 200 (it was a 500 from encoding a NaN).
+    @Test func hugeValuesGiveModelErrorsNotA500() async throws {
+        let fx = try await APIFixture.make(.embedded)
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            var series: [[String: Any]] = []
+            for i in 0..<10 {
+                let value: Double = 1e170 * (1 + 0.1 * Double(i % 3))
+                series.append(["date": String(format: "2024-01-%02d", i + 1), "value": value])
+            }
+            let r = try await Self.post(client, ["series": series, "horizon": 2])
+            #expect(r.status == .ok, "\(r.status) \(r.error)")
+            let models = try #require(r.object["models"] as? [[String: Any]])
+            #expect(models.count == 3)
+            for model in models {
+                if let error = model["error"] as? String {
+                    #expect(error.contains("non-finite") || !error.isEmpty)
+                } else {
+                    let mean = try #require(model["mean"] as? [Double])
+                    #expect(mean.count == 2 && mean.allSatisfy(\.isFinite))
+                }
+            }
+        }
+    }
+
     @Test func badRequestsNameTheProblem() async throws {
         let fx = try await APIFixture.make(.embedded)
         defer { Task { await fx.close() } }
@@ -93,6 +127,9 @@ struct ForecastEndpointTests {
                 (["series": Self.series(20), "horizon": 100_000], "horizon"),
                 (["series": Self.series(20), "horizon": 2.5], "horizon must be a whole number"),
                 (["series": Self.series(20), "levels": [120]], "levels"),
+                // 0.5 + level / 200 rounds to 1: this level used to stop the process at a failed precondition.
+                (["series": Self.series(20), "levels": [99.99999999999999]], "levels"),
+                (["series": Self.lateSeries, "horizon": 30], "past 9999-12-31"),
                 (["series": Self.series(20), "exog": ["x": [1.0, 2.0]]], "exog"),
                 (["horizon": 3], "series"),
             ]

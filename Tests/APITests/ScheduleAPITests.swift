@@ -76,6 +76,12 @@ struct ScheduleAPITests {
             #expect(days[1]["start_time"] as? String == "08:31" || days[1]["start_time"] as? String == "08:30" || days[1]["start_time"] as? String == "08:32")
 
             // After the data: weekdays predicted near 08:30–17:00, weekends NA (entity 1 never works them).
+            // A window reaching past year 9999 or before year 1 is refused (it used to stop the process).
+            for date in ["9999-12-31", "0001-01-01"] {
+                let far = try await predict(client, session, #"{"id": 1, "target_date": "\#(date)", "window_size": 3}"#)
+                #expect(far.status == .badRequest, "\(date): \(far.status)")
+                #expect(far.error.contains("years 1 to 9999"), "\(far.error)")
+            }
             let future = try await predict(client, session, #"{"id": 1, "target_date": "2025-06-18", "window_size": 7}"#)
             let week = future.object["predictions"] as? [[String: Any]] ?? []
             #expect(week.count == 7)

@@ -54,8 +54,12 @@ public struct AccessPolicy: Sendable {
         "/api/session/cleanup/", "/api/session/cache-info/", "/api/session/cache-clear/",
     ]
 
+    /// Whether `path` reaches an admin route. The router skips empty segments (`//admin/retention` is
+    /// `/admin/retention` to it), so the path is compared without them.
     static func isAdminPath(_ path: String) -> Bool {
-        path == "/admin" || path.hasPrefix("/admin/") || sessionAdminPaths.contains(path)
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        let canonical = "/" + segments.joined(separator: "/")
+        return canonical == "/admin" || canonical.hasPrefix("/admin/") || sessionAdminPaths.contains(canonical)
     }
 }
 

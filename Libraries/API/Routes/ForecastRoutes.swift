@@ -63,7 +63,8 @@ struct ForecastRoutes {
         }
         let horizon = Int(requested)
         let levels = body.levels ?? [80, 95]
-        guard !levels.isEmpty, levels.count <= 10, levels.allSatisfy({ $0 > 0 && $0 < 100 }) else {
+        // 0.5 + level / 200 must stay below 1 in floating point (99.99999999999999 rounds to 1: no quantile).
+        guard !levels.isEmpty, levels.count <= 10, levels.allSatisfy({ $0 > 0 && $0 < 100 && 0.5 + $0 / 200 < 1 }) else {
             throw APIError.badRequest("levels must be 1 to 10 numbers strictly between 0 and 100")
         }
         let names = body.models ?? ["holt_winters", "sarimax", "prophet"]
@@ -103,6 +104,10 @@ struct ForecastRoutes {
         let period = step == 1 ? 7 : (step == 7 ? 52 : (step >= 28 && step <= 31 ? 12 : 1))
         let usablePeriod = values.count >= 2 * period + 2 ? period : 1
         let lastDay = days.last!
+        let lastForecastDay = Int(lastDay) + horizon * Int(step)
+        guard lastForecastDay <= Int(DayNumber.from(year: 9999, month: 12, day: 31)) else {
+            throw APIError.badRequest("the forecast would run past 9999-12-31 (last date \(DayNumber.format(lastDay)), \(horizon) steps of \(step) days)")
+        }
         let dates = (1...horizon).map { DayNumber.format(lastDay + Int32($0) * step) }
         let history = values, firstDay = days[0], chosen = models, stepDays = Double(step)
         let outputs = await withTaskGroup(of: ModelOutput.self) { group in
@@ -114,6 +119,10 @@ struct ForecastRoutes {
                             try Self.fitAndForecast(
                                 model, history: history, firstDay: firstDay, stepDays: stepDays, period: usablePeriod,
                                 horizon: horizon, levels: levels, exog: exog)
+                        }
+                        // Huge inputs (1e170) can overflow a model's arithmetic: that model reports it, the others answer.
+                        guard f.mean.allSatisfy(\.isFinite), f.intervals.allSatisfy({ $0.lower.allSatisfy(\.isFinite) && $0.upper.allSatisfy(\.isFinite) }) else {
+                            throw ModelError("\(model.rawValue) produced non-finite forecasts or intervals (values too large for its arithmetic?)")
                         }
                         var lower: [String: [Double]] = [:], upper: [String: [Double]] = [:]
                         for interval in f.intervals {

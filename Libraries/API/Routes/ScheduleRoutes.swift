@@ -310,6 +310,13 @@ struct ScheduleRoutes {
     /// `/api/predict` and the dashboard's schedule page. A 404 when the entity is not in the session's data,
     /// a 409 when no model is trained yet.
     func predictions(sessionID: String, entity: String, target: CivilDate, window: Int) async throws -> [Prediction] {
+        // Every day of the window (and a week either side, for the calendar features) must be a date of years 1…9999.
+        let windowStart = target.daysSince1970 - window / 2
+        guard let earliest = CivilDate(year: 1, month: 1, day: 1), let latest = CivilDate(year: 9999, month: 12, day: 31),
+              windowStart - 7 >= earliest.daysSince1970, windowStart + window + 7 <= latest.daysSince1970
+        else {
+            throw APIError.badRequest("target_date \(target.isoString) with window_size \(window) reaches outside the years 1 to 9999")
+        }
         let models = try serving.models
         let records = try await models.scheduleRecords(sessionID: sessionID, entity: entity)
         guard !records.isEmpty else { throw APIError.notFound("id \"\(entity.prefix(60))\" not found in this session's data") }

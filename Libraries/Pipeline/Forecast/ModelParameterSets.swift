@@ -12,6 +12,13 @@ public enum ModelParameterSets {
         "uncertaintySamples", "seed",
     ]
 
+    /// Whether a JSONSerialization value is `true` or `false`. On Linux the numbers 0 and 1 are also `is Bool`,
+    /// so the boolean is told by its Objective-C type code, "c".
+    static func isBoolean(_ raw: Any) -> Bool {
+        if let number = raw as? NSNumber { return String(cString: number.objCType) == "c" }
+        return raw is Bool
+    }
+
     /// Checks a parameter object for `model`; the error message names the offending key.
     public static func validate(_ model: ModelType, _ parameters: [String: Any]) -> String? {
         switch model {
@@ -21,7 +28,7 @@ public enum ModelParameterSets {
                 return "\(model.rawValue) takes only " + known.map { "\"\($0)\"" }.joined(separator: " and ") + " (got \"\(extra)\")"
             }
             if let raw = parameters["period"] {
-                guard !(raw is Bool), let n = raw as? Int, (1...366).contains(n) else {
+                guard !isBoolean(raw), let n = raw as? Int, (1...366).contains(n) else {
                     return "period must be an integer between 1 and 366"
                 }
             }
