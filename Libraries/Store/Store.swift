@@ -1,3 +1,4 @@
+public import Foundation
 public import Logging
 
 /// The repository interface over PostgreSQL (production) and SQLite (embedded default).
@@ -60,8 +61,9 @@ public protocol Store: Sendable {
     func touchJobs(ids: [String]) async throws
     func jobCounts() async throws -> [String: Int]
 
-    // Retention (issue 7): forecasts for days before `day` (YYYY-MM-DD); counts only with `dryRun`.
-    func deleteForecasts(before day: String, dryRun: Bool) async throws -> Int
+    /// Retention (issue 7): forecasts and backtest accuracy rows computed before `cutoff` (not the ones forecasting
+    /// days before it); counts only with `dryRun`.
+    func deleteForecasts(computedBefore cutoff: Date, dryRun: Bool) async throws -> ForecastRetention
     // Model parameter sets (issue 7, migration 005): at most one active per model type.
     func createModelParams(modelType: String, name: String, parameters: String) async throws -> ModelParamsRecord
     func modelParams(modelType: String?) async throws -> [ModelParamsRecord]

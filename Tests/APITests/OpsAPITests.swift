@@ -208,11 +208,15 @@ struct OpsAPITests {
         try Data("old,file\n".utf8).write(to: URL(fileURLWithPath: dir + "/old-done.csv"))
         try Data("new,file\n".utf8).write(to: URL(fileURLWithPath: dir + "/recent.csv"))
         try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: dir + "/old-done.csv")
+        // Forecasts computed now, some for days long past (a fit of old history): none has expired.
         let today = Int32(floor(Date().timeIntervalSince1970 / 86400))
         let points = [today - 60, today - 31, today - 29, today + 1].map { (date: DayNumber.format($0), value: 1.0, lower: 0.5, upper: 1.5) }
         try await fx.runtime.store.saveForecasts(
-            category: "alpha", fingerprint: "f", lastDate: DayNumber.format(today),
-            forecasts: [CategoryForecast(modelType: .holtWinters, points: points)], accuracy: [], batchNum: nil, notes: nil)
+            category: "alpha", fingerprint: "f", lastDate: DayNumber.format(today - 61),
+            forecasts: [CategoryForecast(modelType: .holtWinters, points: points)],
+            accuracy: [AccuracyRecord(category: "alpha", modelType: "holt_winters", smape: 5, mase: 0.5, coverage80: 0.8, coverage95: 0.95,
+                                      windows: 2, isBest: true, form: "A,N,A", error: nil)],
+            batchNum: nil, notes: nil)
         // Four versions of one series, one of another: the two newest of the first go on, the other is untouched.
         let models = try #require(fx.runtime.store as? any ModelStore)
         for (subject, n) in [("s1", 1), ("s1", 2), ("s1", 3), ("s1", 4), ("s2", 1)] {
@@ -230,15 +234,16 @@ struct OpsAPITests {
             #expect(dry.status == .ok, "\(dry.error)")
             #expect(dry.object["dry_run"] as? Bool == true)
             #expect(dry.object["upload_files_deleted"] as? [String] == ["old-done.csv"])
-            #expect(dry.object["forecasts_deleted"] as? Int == 2)
+            #expect(dry.object["forecasts_deleted"] as? Int == 0, "forecasts computed now do not expire, whatever days they forecast")
+            #expect(dry.object["accuracy_rows_deleted"] as? Int == 0)
             #expect(dry.object["model_versions_deleted"] as? Int == 2)
             #expect(try fx.uploadedFiles().contains("old-done.csv"), "a dry run deletes nothing")
             let run = try await client.execute(uri: "/admin/retention/run", method: .post, headers: token)
             #expect(run.status == .ok, "\(run.error)")
-            #expect(run.object["forecasts_deleted"] as? Int == 2)
+            #expect(run.object["forecasts_deleted"] as? Int == 0)
             #expect(try fx.uploadedFiles().sorted() == [pending, "recent.csv"].sorted())
-            let left = try await fx.runtime.store.forecasts(ForecastQuery(category: "alpha"))
-            #expect(left.count == 2)
+            #expect(try await fx.runtime.store.forecasts(ForecastQuery(category: "alpha")).count == 4)
+            #expect(try await fx.runtime.store.accuracy(category: "alpha").count == 1)
             #expect(run.object["model_versions_deleted"] as? Int == 2)
             #expect(try await models.modelVersions(kind: .anomaly, subject: "s1").map(\.version) == [4, 3])
             #expect(try await models.modelVersions(kind: .anomaly, subject: "s2").map(\.version) == [1])
@@ -247,6 +252,11 @@ struct OpsAPITests {
             #expect(again.object["forecasts_deleted"] as? Int == 0)
             #expect(try await client.execute(uri: "/admin/retention/run", method: .post).status == .unauthorized)
         }
+        // 31 days on, the same fit is older than the 30-day policy: its forecasts and its backtest expire together.
+        let later = try await Retention.run(runtime: fx.runtime, now: Date().addingTimeInterval(31 * 86400), dryRun: false)
+        #expect(later.forecastsDeleted == 4)
+        #expect(try await fx.runtime.store.forecasts(ForecastQuery(category: "alpha")).isEmpty)
+        #expect(try await fx.runtime.store.accuracy(category: "alpha").isEmpty)
     }
 
     @Test func modelRegistryListsEveryModelWithDefaultsFromTheCode() async throws {

@@ -231,6 +231,26 @@ struct StoreTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func forecastRetentionGoesByWhenAForecastWasComputedNotTheDayItForecasts(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        // A fit of 2024 history made now: its forecast days are long past, the rows are new.
+        let past = CategoryForecast(modelType: .holtWinters, points: (1...3).map { (date: "2024-04-0\($0)", value: Double($0), lower: 0, upper: 9) })
+        try await store.saveForecasts(category: "C", fingerprint: "f", lastDate: "2024-03-31", forecasts: [past], accuracy: [
+            AccuracyRecord(category: "C", modelType: "holt_winters", smape: 10, mase: 0.9, coverage80: 0.8, coverage95: 0.95, windows: 3, isBest: true, form: "x", error: nil),
+        ], batchNum: "b", notes: nil)
+        let now = Date()
+        let dayAgo = now.addingTimeInterval(-86400), inAMinute = now.addingTimeInterval(60)
+        #expect(try await store.deleteForecasts(computedBefore: dayAgo, dryRun: false) == ForecastRetention(forecasts: 0, accuracyRows: 0))
+        #expect(try await store.forecasts(ForecastQuery(category: "C")).count == 3)
+        // Once the cutoff passes the moment of the fit, the forecasts and their backtest go together.
+        #expect(try await store.deleteForecasts(computedBefore: inAMinute, dryRun: true) == ForecastRetention(forecasts: 3, accuracyRows: 1))
+        #expect(try await store.forecasts(ForecastQuery(category: "C")).count == 3, "a dry run deletes nothing")
+        #expect(try await store.deleteForecasts(computedBefore: inAMinute, dryRun: false) == ForecastRetention(forecasts: 3, accuracyRows: 1))
+        #expect(try await store.forecasts(ForecastQuery(category: "C")).isEmpty)
+        #expect(try await store.accuracy(category: "C").isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases)
     func jobsLifecycleAndRequeueQuery(_ backend: Backend) async throws {
         let store = try await backend.open()
         #expect(try await store.createJob(NewJob(id: "j1", type: "forecast", queue: "forecast_queue", payload: "{}")))

@@ -5,8 +5,9 @@ public import ServiceLifecycle
 import Store
 
 /// Data retention: raw upload files older than `RETENTION_UPLOAD_DAYS` (by modification time; the upload's
-/// metadata stays) and forecasts for days more than `RETENTION_FORECAST_DAYS` ago. A policy of 0 days keeps
-/// everything. Files of uploads still waiting for or in ETL are never removed. Model versions beyond the
+/// metadata stays) and forecasts computed more than `RETENTION_FORECAST_DAYS` ago, with their backtest accuracy
+/// (by when they were fitted, not by the days they forecast: a fit of last year's history forecasts days that are
+/// already past, and is as current as any). A policy of 0 days keeps everything. Files of uploads still waiting for or in ETL are never removed. Model versions beyond the
 /// newest `RETENTION_MODEL_VERSIONS` of each series or session are deleted (the latest always stays).
 public struct RetentionReport: Codable, Sendable, Equatable {
     public var dryRun: Bool
@@ -14,15 +15,17 @@ public struct RetentionReport: Codable, Sendable, Equatable {
     public var forecastDays: Int
     public var uploadFilesDeleted: [String]
     public var uploadBytesFreed: Int
+    /// Forecasts computed before this instant (ISO 8601, UTC) expire.
     public var forecastsCutoff: String?
     public var forecastsDeleted: Int
+    public var accuracyRowsDeleted: Int = 0
     public var modelVersionsKept: Int = 0
     public var modelVersionsDeleted: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case dryRun = "dry_run", uploadDays = "upload_days", forecastDays = "forecast_days"
         case uploadFilesDeleted = "upload_files_deleted", uploadBytesFreed = "upload_bytes_freed"
-        case forecastsCutoff = "forecasts_cutoff", forecastsDeleted = "forecasts_deleted"
+        case forecastsCutoff = "forecasts_cutoff", forecastsDeleted = "forecasts_deleted", accuracyRowsDeleted = "accuracy_rows_deleted"
         case modelVersionsKept = "model_versions_kept", modelVersionsDeleted = "model_versions_deleted"
     }
 }
@@ -51,18 +54,21 @@ public enum Retention {
             }
         }
         if config.retentionForecastDays > 0 {
-            let today = Int32(floor(now.timeIntervalSince1970 / 86400))
-            let cutoff = DayNumber.format(today - Int32(config.retentionForecastDays))
-            report.forecastsCutoff = cutoff
-            report.forecastsDeleted = try await runtime.store.deleteForecasts(before: cutoff, dryRun: dryRun)
+            let cutoff = now.addingTimeInterval(-Double(config.retentionForecastDays) * 86400)
+            report.forecastsCutoff = cutoff.formatted(.iso8601)
+            let deleted = try await runtime.store.deleteForecasts(computedBefore: cutoff, dryRun: dryRun)
+            report.forecastsDeleted = deleted.forecasts
+            report.accuracyRowsDeleted = deleted.accuracyRows
         }
         if let models = runtime.store as? any ModelStore {
             report.modelVersionsKept = config.retentionModelVersions
             report.modelVersionsDeleted = try await models.deleteOldModelVersions(keep: config.retentionModelVersions, dryRun: dryRun)
         }
-        if !dryRun && (!report.uploadFilesDeleted.isEmpty || report.forecastsDeleted > 0 || report.modelVersionsDeleted > 0) {
+        if !dryRun && (!report.uploadFilesDeleted.isEmpty || report.forecastsDeleted > 0 || report.accuracyRowsDeleted > 0
+                       || report.modelVersionsDeleted > 0) {
             runtime.logger.notice("retention applied", metadata: [
                 "upload_files_deleted": "\(report.uploadFilesDeleted.count)", "forecasts_deleted": "\(report.forecastsDeleted)",
+                "accuracy_rows_deleted": "\(report.accuracyRowsDeleted)",
                 "model_versions_deleted": "\(report.modelVersionsDeleted)",
             ])
         }
