@@ -22,7 +22,9 @@ public enum AlmanacApp {
         // One policy checks API keys and the admin token of /admin/… and seed 000's /api/session admin routes.
         let policy = access ?? AccessPolicy.make(config: runtime.config, logger: runtime.logger)
         let serving = ModelServing(runtime: runtime, redis: redis)
-        let router = Router(context: AlmanacContext.self)
+        // HEAD on every GET route: same status and headers, no body (monitors probe /health with HEAD).
+        let router = Router(context: AlmanacContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: HeadMiddleware<AlmanacContext>())
         router.add(middleware: HTTPMetricsMiddleware<AlmanacContext>())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ErrorMiddleware(registry: registry))

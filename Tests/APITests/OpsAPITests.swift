@@ -76,6 +76,38 @@ struct OpsAPITests {
         #expect(!AccessPolicy(apiKeyHashes: [], adminToken: "x").isAdmin("y"))
     }
 
+    @Test(arguments: [false, true])
+    func headAnswersEveryGetRouteAsGetDoesWithoutABody(_ live: Bool) async throws {
+        let fx = try await APIFixture.make(.embedded, env: Self.keys)
+        defer { Task { await fx.close() } }
+        try await fx.test(live: live) { client in
+            let key: HTTPFields = [.apiKey: "second-key-abcdef"]
+            var form = Multipart.headers
+            form[.apiKey] = "second-key-abcdef"
+            let upload = try await client.execute(uri: "/upload", method: .post, headers: form, body: Multipart.body(file: Array(salesCSV().utf8)))
+            #expect(upload.status == .accepted, "\(upload.error)")
+            for uri in ["/health", "/metadata"] {
+                let get = try await client.execute(uri: uri, method: .get, headers: key)
+                let head = try await client.execute(uri: uri, method: .head, headers: key)
+                #expect(get.status == .ok && get.body.readableBytes > 2, "\(uri): \(get.status)")
+                #expect(head.status == get.status, "\(uri): \(head.status)")
+                #expect(head.headers[.contentType] == get.headers[.contentType], "\(uri)")
+                #expect(head.headers[.contentLength] == String(get.body.readableBytes), "\(uri)")
+                #expect(head.body.readableBytes == 0, "\(uri)")
+            }
+            // Errors answer HEAD with their status and headers, and no body either.
+            let refused = try await client.execute(uri: "/metadata", method: .head)
+            #expect(refused.status == .unauthorized)
+            #expect(refused.headers[.wwwAuthenticate] == "Bearer")
+            #expect(refused.body.readableBytes == 0)
+            // A route without GET has no HEAD: the 405's Allow does not offer it.
+            let postOnly = try await client.execute(uri: "/upload", method: .head, headers: key)
+            #expect(postOnly.status == .methodNotAllowed)
+            #expect(postOnly.headers[.allow] == "POST")
+            #expect(postOnly.body.readableBytes == 0)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func rateLimitIsPerClientWith429AndRetryAfter(_ backend: Backend) async throws {
         var env = Self.keys
