@@ -89,7 +89,8 @@ public final class PostgresStore: Store {
                 return .accepted(try Self.decodeUpload(rows[0]))
             }
         } catch let error as PostgresError where error.isUniqueViolation {
-            let rows = try await client.query("SELECT batch_num FROM upload_metadata WHERE file_hash = \(u.fileHash)")
+            // The unique index covers batches that have not failed: a failed batch's file may be uploaded again.
+            let rows = try await client.query("SELECT batch_num FROM upload_metadata WHERE file_hash = \(u.fileHash) AND status <> 'failed'")
             if let first = rows.first { return .duplicate(batchNum: try first.decode(String.self, at: 0)) }
             throw error
         }

@@ -128,7 +128,7 @@ public struct NewUpload: Sendable {
 
 public enum UploadInsertResult: Sendable, Equatable {
     case accepted(UploadRecord)
-    /// The file's hash was seen before: the original batch.
+    /// The file's hash is that of a batch that has not failed: that batch.
     case duplicate(batchNum: String)
 }
 

@@ -70,7 +70,8 @@ public final class SQLiteStore: Store {
 
     public func insertUpload(_ u: NewUpload, job: NewJob) async throws -> UploadInsertResult {
         try await db.withTransaction { conn in
-            let existing = try conn.query("SELECT batch_num FROM upload_metadata WHERE file_hash = \(u.fileHash)")
+            // A failed batch does not count: its file may be uploaded again (the unique index skips failed rows too).
+            let existing = try conn.query("SELECT batch_num FROM upload_metadata WHERE file_hash = \(u.fileHash) AND status <> 'failed'")
             if let first = existing.first { return .duplicate(batchNum: try first.decode(String.self, at: 0)) }
             do {
                 _ = try conn.execute("""
@@ -79,7 +80,7 @@ public final class SQLiteStore: Store {
                             (SELECT coalesce(max(upload_seq), 0) + 1 FROM upload_metadata))
                     """)
             } catch let error as SQLiteError where error.isUniqueViolation {
-                let again = try conn.query("SELECT batch_num FROM upload_metadata WHERE file_hash = \(u.fileHash)")
+                let again = try conn.query("SELECT batch_num FROM upload_metadata WHERE file_hash = \(u.fileHash) AND status <> 'failed'")
                 if let first = again.first { return .duplicate(batchNum: try first.decode(String.self, at: 0)) }
                 throw error
             }

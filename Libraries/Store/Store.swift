@@ -14,7 +14,8 @@ public protocol Store: Sendable {
     func shutdown() async
 
     // MARK: uploads
-    /// Records an accepted upload and its ETL job in one transaction; a unique constraint on the hash decides duplicates.
+    /// Records an accepted upload and its ETL job in one transaction; a unique index on the hash of the batches that
+    /// have not failed decides duplicates (a file whose batch failed may be uploaded again, as a new batch).
     func insertUpload(_ upload: NewUpload, job: NewJob) async throws -> UploadInsertResult
     func upload(batchNum: String) async throws -> UploadRecord?
     func uploads(limit: Int, offset: Int) async throws -> [UploadRecord]

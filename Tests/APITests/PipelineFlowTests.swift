@@ -121,6 +121,42 @@ struct PipelineFlowTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func theFileOfAFailedBatchMayBeUploadedAgainAsOneNewBatch(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend)
+        defer { Task { await fx.close() } }
+        try await fx.test(workers: true) { client in
+            let csv = "Date,product_id,category,sales\n2024-01-01,p1,c,1.5\n2024-01-02,p1,c,abc\n2024-01-03,p1,c,2\n"
+            let failed = try #require(try await client.upload(csv).object["batch_num"] as? String)
+            _ = try await Self.waitForBatch(client, failed, status: "failed")
+            // The same bytes with on_error=skip, five times at once: one new batch, four 409s naming it.
+            let results = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                for _ in 0..<5 {
+                    group.addTask { let r = try await client.upload(csv, query: "?on_error=skip"); return (r.status, r.object["batch_num"] as? String) }
+                }
+                var out: [(HTTPResponse.Status, String?)] = []
+                for try await r in group { out.append(r) }
+                return out
+            }
+            #expect(results.filter { $0.0 == .accepted }.count == 1, "\(results)")
+            #expect(results.filter { $0.0 == .conflict }.count == 4, "\(results)")
+            let retry = try #require(results.first { $0.0 == .accepted }?.1)
+            #expect(retry != failed)
+            #expect(Set(results.compactMap(\.1)) == [retry], "the 409s name the retry, not the failed batch")
+            let meta = try await Self.waitForBatch(client, retry)
+            #expect(meta["num_inserted_rows"] as? Int == 2)
+            #expect(meta["num_rejected_rows"] as? Int == 1)
+            #expect(try await client.get("/metadata/\(failed)").object["status"] as? String == "failed", "the failed batch stays on record")
+            // Its batch completed, the file is a duplicate again.
+            let again = try await client.upload(csv, query: "?on_error=skip")
+            #expect(again.status == .conflict)
+            #expect(again.object["batch_num"] as? String == retry)
+            #expect(try await client.get("/metadata").array.count == 2)
+            #expect(try await fx.runtime.store.jobs(type: "etl", status: nil, limit: 10, offset: 0).count == 2)
+            #expect(try fx.uploadedFiles().count == 2)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func imputationRepeatsAndLaterUploadsWin(_ backend: Backend) async throws {
         let fx = try await APIFixture.make(backend)
         defer { Task { await fx.close() } }

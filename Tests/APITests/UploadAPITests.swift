@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -200,6 +201,36 @@ struct UploadAPITests {
             #expect(statuses.filter { $0 == .conflict }.count == 9)
             #expect(try await client.get("/metadata").array.count == 2)
             #expect(try fx.uploadedFiles().count == 2)
+        }
+    }
+
+    @Test func aRetryInTheSecondOfTheFailedBatchGetsANumberedName() async throws {
+        let fx = try await APIFixture.make(.embedded)
+        defer { Task { await fx.close() } }
+        let csv = salesCSV(scale: 3)
+        let hash = SHA256Hex.digest(csv)
+        let store = fx.runtime.store
+        // Failed batches under the names this upload gets in this second or the next two (the name holds the second).
+        let now = Int(Date().timeIntervalSince1970)
+        for second in now...(now + 2) {
+            for name in ["sales_\(second)_\(hash.prefix(8))", "sales_\(second)_\(hash.prefix(8))-retry2"] {
+                let job = NewJob(id: "etl-" + name, type: "etl", queue: "etl_queue", payload: "{}")
+                let inserted = try await store.insertUpload(
+                    NewUpload(batchNum: name, originalFilename: "sales.csv", storedFilename: name + ".csv", fileHash: hash, onError: .fail, requestID: nil),
+                    job: job)
+                guard case .accepted = inserted else { Issue.record("\(name): \(inserted)"); return }
+                guard case .failed = try await store.ingest(batchNum: name, produce: { _ in ScanSummary(fatal: "unreadable") }) else {
+                    Issue.record("\(name) did not fail"); return
+                }
+            }
+        }
+        try await fx.test { client in
+            let r = try await client.upload(csv)
+            #expect(r.status == .accepted, "\(r.error)")
+            let batch = try #require(r.object["batch_num"] as? String)
+            #expect(batch.hasPrefix("sales_") && batch.hasSuffix("_\(hash.prefix(8))-retry3"), "\(batch)")
+            #expect(try await client.get("/metadata/\(batch)").object["status"] as? String == "uploaded")
+            #expect(try await client.upload(csv).object["batch_num"] as? String == batch)
         }
     }
 

@@ -105,6 +105,31 @@ struct StoreTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func theFileOfAFailedBatchMayComeAgainAsOneNewBatch(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        _ = try await upload(store, "bad_1", hash: "h1")
+        guard case .failed = try await ingest(store, "bad_1", [], fatal: "unreadable") else { Issue.record("not failed"); return }
+        // Ten retries at once: the failed batch does not count, the unique index still lets exactly one through.
+        let results = try await withThrowingTaskGroup(of: UploadInsertResult.self) { group in
+            for i in 0..<10 { group.addTask { try await upload(store, "retry_\(i)", hash: "h1", onError: .skip) } }
+            var out: [UploadInsertResult] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        let accepted = results.compactMap { if case .accepted(let u) = $0 { return u.batchNum } else { return nil } }
+        #expect(accepted.count == 1)
+        let retry = try #require(accepted.first)
+        #expect(results.filter { $0 == .duplicate(batchNum: retry) }.count == 9, "the duplicates name the retry, not the failed batch")
+        #expect(try await store.upload(batchNum: retry)?.onError == .skip)
+        #expect(try await store.upload(batchNum: "bad_1")?.status == .failed)
+        // While the retry is pending, processing or completed, the file is a duplicate of it.
+        #expect(try await upload(store, "late_1", hash: "h1") == .duplicate(batchNum: retry))
+        guard case .completed = try await ingest(store, retry, [("2026-01-01", "P", "C", 1)]) else { Issue.record("retry not completed"); return }
+        #expect(try await upload(store, "late_2", hash: "h1") == .duplicate(batchNum: retry))
+        #expect(try await store.uploads(limit: 20, offset: 0).count == 2)
+    }
+
+    @Test(arguments: Backend.allCases)
     func ingestInsertsUpdatesVersionsAndCounts(_ backend: Backend) async throws {
         let store = try await backend.open()
         _ = try await upload(store, "b1")

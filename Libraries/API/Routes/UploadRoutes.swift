@@ -23,7 +23,8 @@ struct UploadRoutes {
     }
 
     /// Receives, checks and records the upload and queues its ETL job; the accepted batch number.
-    /// A repeated file throws a 409 `APIError` whose `batch_num` names the original batch.
+    /// A repeated file throws a 409 `APIError` whose `batch_num` names the original batch, unless that batch
+    /// failed: then the file is accepted again as a new batch (a retry, e.g. with `on_error=skip`).
     func accept(_ request: Request, context: AlmanacContext) async throws -> String {
         let config = runtime.config
         if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
@@ -57,7 +58,20 @@ struct UploadRoutes {
             throw error
         }
         let stem = FileNames.stem(of: received.filename)
-        let batchNum = "\(stem)_\(Int(Date().timeIntervalSince1970))_\(received.sha256.prefix(8))"
+        let named = "\(stem)_\(Int(Date().timeIntervalSince1970))_\(received.sha256.prefix(8))"
+        // A file whose batch failed may come again; in the same second it would get the failed batch's name, so
+        // the retries are numbered. Two retries at once pick the same name and the store accepts one of them.
+        var batchNum = named
+        do {
+            var attempt = 1
+            while try await runtime.store.upload(batchNum: batchNum)?.status == .failed {
+                attempt += 1
+                batchNum = "\(named)-retry\(attempt)"
+            }
+        } catch {
+            try? await io.runIfActive { _ = unlink(tempPath) }
+            throw error
+        }
         let storedFilename = batchNum + ".csv"
         let finalPath = directory + "/" + storedFilename
         // link(2) never replaces: a file of the same name (same stem, second and hash prefix) is the same upload.
