@@ -39,25 +39,11 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             throw APIError(.badRequest, "malformed HTTP request (\(error))")
         } catch let error as DecodingError {
-            throw APIError(.badRequest, "malformed JSON body: \(Self.describe(error))")
+            throw APIError(.badRequest, JSONBody.describe(error))
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(error)", "request.id": "\(context.requestID)"])
             throw APIError(.internalServerError, "internal error (request id \(context.requestID))")
         }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, _): return "missing field \"\(key.stringValue)\""
-        case .typeMismatch(_, let c): return "wrong type at \(path(c.codingPath)): \(c.debugDescription)"
-        case .valueNotFound(_, let c): return "missing value at \(path(c.codingPath))"
-        case .dataCorrupted(let c): return c.codingPath.isEmpty ? "not valid JSON" : "invalid value at \(path(c.codingPath)): \(c.debugDescription)"
-        @unknown default: return "invalid"
-        }
-    }
-
-    static func path(_ keys: [any CodingKey]) -> String {
-        keys.isEmpty ? "top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 }
 

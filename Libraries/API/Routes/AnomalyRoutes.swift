@@ -55,7 +55,7 @@ struct AnomalyRoutes {
         var variant: String?
         var k: Double?
         var tail: String?
-        var period: Int?
+        var period: WholeNumber?
     }
 
     struct PredictBody: Decodable {
@@ -127,31 +127,16 @@ struct AnomalyRoutes {
     }
 
     /// Decodes a JSON body; a NaN token (not JSON, but what Python's json.dumps writes) is named as such.
+    /// A JSON body (`JSONBody`), where a NaN token is a 422 naming it (seed 004's clients send NaN for a missing value).
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: AlmanacContext) async throws -> T {
-        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false else {
-            throw APIError(.unsupportedMediaType, "expected Content-Type: application/json")
-        }
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let data = Data(buffer.readableBytesView)
+        let data = try await JSONBody.data(request, context)
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try JSONBody.decode(T.self, from: data)
         } catch {
             if String(decoding: data, as: UTF8.self).contains("NaN") {
                 throw APIError(.unprocessableContent, "values must be finite numbers: NaN is not accepted")
             }
-            throw APIError.badRequest("request body is not the expected JSON: \(Self.describe(error))")
-        }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c), DecodingError.dataCorrupted(let c):
-            let path = c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
-            return path.isEmpty ? "malformed JSON" : "bad value at \(path.hasPrefix(".") ? String(path.dropFirst()) : path)"
-        case DecodingError.keyNotFound(let key, _):
-            return "missing field \(key.stringValue)"
-        default:
-            return "malformed JSON"
+            throw error
         }
     }
 
@@ -202,7 +187,7 @@ struct AnomalyRoutes {
         guard AnomalyBaseline.Tail(rawValue: tailName) != nil else {
             throw APIError.badRequest("tail must be one of both, upper, lower (got \"\(tailName.prefix(10))\")")
         }
-        var period = body.period
+        var period = try body.period?.whole("period")
         if let raw = try q.string("period", maxLength: 10) {
             guard let p = Int(raw) else { throw APIError.badRequest("period must be an integer (got \"\(raw)\")") }
             period = p

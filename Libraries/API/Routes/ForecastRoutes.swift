@@ -15,8 +15,7 @@ struct ForecastRoutes {
 
     struct Body: Decodable {
         var series: [Point]
-        /// A number, so that 2.5 gets "horizon must be a whole number" rather than the decoder's "not valid JSON".
-        var horizon: Double?
+        var horizon: WholeNumber?
         var models: [String]?
         var levels: [Double]?
         var exog: [String: [Double]]?
@@ -46,22 +45,14 @@ struct ForecastRoutes {
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         registry.add(router, .post, "/forecast", summary: "Forecast a JSON series with the chosen models (synchronous)") { request, context in
-            guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false else {
-                throw APIError(.unsupportedMediaType, "expected Content-Type: application/json")
-            }
-            let body = try await request.decode(as: Body.self, context: context)
+            let body = try await JSONBody.decode(Body.self, request, context)
             let output = try await Self.forecast(body)
             return try JSONResponse.make(output)
         }
     }
 
     static func forecast(_ body: Body) async throws -> Output {
-        let requested = body.horizon ?? 30
-        guard requested.isFinite, requested == requested.rounded(), requested >= 1, requested <= Double(maxHorizon) else {
-            let shown = requested.isFinite && requested == requested.rounded() && abs(requested) < 1e15 ? String(Int64(requested)) : "\(requested)"
-            throw APIError.badRequest("horizon must be a whole number between 1 and \(maxHorizon) (got \(shown))")
-        }
-        let horizon = Int(requested)
+        let horizon = try (body.horizon ?? WholeNumber(30)).checked("horizon", in: 1...maxHorizon)
         let levels = body.levels ?? [80, 95]
         // 0.5 + level / 200 must stay below 1 in floating point (99.99999999999999 rounds to 1: no quantile).
         guard !levels.isEmpty, levels.count <= 10, levels.allSatisfy({ $0 > 0 && $0 < 100 && 0.5 + $0 / 200 < 1 }) else {

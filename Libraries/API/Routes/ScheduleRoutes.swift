@@ -269,7 +269,7 @@ struct ScheduleRoutes {
     struct PredictBody: Decodable {
         var id: String?
         var target_date: String?
-        var window_size: Int?
+        var window_size: WholeNumber?
 
         enum CodingKeys: String, CodingKey { case id, target_date, window_size }
 
@@ -277,9 +277,13 @@ struct ScheduleRoutes {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             if let s = try? c.decode(String.self, forKey: .id) { id = s }
             else if let n = try? c.decode(Int.self, forKey: .id) { id = String(n) }
-            else { id = nil }
+            else if (try? c.decodeNil(forKey: .id)) ?? true { id = nil } // absent or null: the route's "missing field id"
+            else {
+                let got = (try? c.decode(Double.self, forKey: .id)).map { " (got \(WholeNumber.shown($0)))" } ?? ""
+                throw APIError.badRequest("id must be a string or an integer\(got)")
+            }
             target_date = try c.decodeIfPresent(String.self, forKey: .target_date)
-            window_size = try c.decodeIfPresent(Int.self, forKey: .window_size)
+            window_size = try c.decodeIfPresent(WholeNumber.self, forKey: .window_size)
         }
     }
 
@@ -299,8 +303,7 @@ struct ScheduleRoutes {
         guard let target = CivilDate(parsing: dateText) else {
             throw APIError.badRequest("target_date \"\(dateText.prefix(40))\" is not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
         }
-        let window = body.window_size ?? 7
-        guard (1...Self.maxWindow).contains(window) else { throw APIError.badRequest("window_size must be between 1 and \(Self.maxWindow) (got \(window))") }
+        let window = try (body.window_size ?? WholeNumber(7)).checked("window_size", in: 1...Self.maxWindow)
         let out = try await predictions(sessionID: session.sessionID, entity: entity, target: target, window: window)
         return try JSONResponse.make(["predictions": out])
     }

@@ -5,18 +5,40 @@ public import Store
 /// Parameter sets for the forecast models (seed 002's `model-params`): which keys each model takes, how
 /// they are checked, and how the active sets become `ForecastEngine.Options`.
 public enum ModelParameterSets {
-    /// Keys Prophet's options accept (`ProphetOptions`' coding keys).
-    public static let prophetKeys: Set<String> = [
-        "changepointCount", "changepointRange", "changepointPriorScale", "seasonalityPriorScale", "holidaysPriorScale",
-        "regressorPriorScale", "weekly", "yearly", "daily", "weeklyOrder", "yearlyOrder", "dailyOrder", "holidays",
-        "uncertaintySamples", "seed",
+    /// Keys Prophet's options accept (`ProphetOptions`' coding keys), with what each takes, as an error says it.
+    static let prophetExpectations: [String: String] = [
+        "changepointCount": "a whole number between 0 and 500",
+        "changepointRange": "a number in (0, 1]",
+        "changepointPriorScale": "a positive number",
+        "seasonalityPriorScale": "a positive number",
+        "holidaysPriorScale": "a positive number",
+        "regressorPriorScale": "a positive number or null",
+        "weekly": "true, false or null (automatic)",
+        "yearly": "true, false or null (automatic)",
+        "daily": "true, false or null (automatic)",
+        "weeklyOrder": "a whole number between 1 and 50",
+        "yearlyOrder": "a whole number between 1 and 50",
+        "dailyOrder": "a whole number between 1 and 50",
+        "holidays": "an array of {\"name\": text, \"days\": [days since 1970-01-01], optional whole \"lowerWindow\" and \"upperWindow\", optional \"priorScale\"}",
+        "uncertaintySamples": "a whole number between 0 and 10000",
+        "seed": "a whole number between 0 and \(UInt64.max)",
     ]
+
+    /// Keys Prophet's options accept (`ProphetOptions`' coding keys).
+    public static let prophetKeys = Set(prophetExpectations.keys)
 
     /// Whether a JSONSerialization value is `true` or `false`. On Linux the numbers 0 and 1 are also `is Bool`,
     /// so the boolean is told by its Objective-C type code, "c".
     static func isBoolean(_ raw: Any) -> Bool {
         if let number = raw as? NSNumber { return String(cString: number.objCType) == "c" }
         return raw is Bool
+    }
+
+    /// A JSON value as written, shortened for an error message.
+    static func shown(_ value: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) else { return "?" }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.count > 60 ? String(text.prefix(60)) + "…" : text
     }
 
     /// Checks a parameter object for `model`; the error message names the offending key.
@@ -40,12 +62,18 @@ public enum ModelParameterSets {
             if let extra = parameters.keys.sorted().first(where: { !prophetKeys.contains($0) }) {
                 return "prophet has no parameter \"\(extra)\" (known: \(prophetKeys.sorted().joined(separator: ", ")))"
             }
-            let options: ProphetOptions
-            do {
-                let data = try JSONSerialization.data(withJSONObject: parameters)
-                options = try JSONDecoder().decode(ProphetOptions.self, from: data)
-            } catch {
-                return "prophet parameters do not decode: \(error)"
+            // Each key decoded alone, so the error names the key: the decoder's own error does not always (on Linux,
+            // -1 for the seed is "not valid JSON").
+            for key in parameters.keys.sorted() {
+                let value = parameters[key] ?? NSNull()
+                let alone = try? JSONSerialization.data(withJSONObject: [key: value])
+                if alone.flatMap({ try? JSONDecoder().decode(ProphetOptions.self, from: $0) }) == nil {
+                    return "\(key) must be \(prophetExpectations[key] ?? "something else") (got \(shown(value)))"
+                }
+            }
+            guard let data = try? JSONSerialization.data(withJSONObject: parameters),
+                  let options = try? JSONDecoder().decode(ProphetOptions.self, from: data) else {
+                return "prophet parameters do not form a valid set (each is valid alone)"
             }
             if !(options.changepointRange > 0 && options.changepointRange <= 1) { return "changepointRange must be in (0, 1]" }
             if !(0...500).contains(options.changepointCount) { return "changepointCount must be between 0 and 500" }
