@@ -32,6 +32,8 @@ extension PostgresStore {
             }
             let forecasts = try conn.execute("DELETE FROM forecast_data WHERE created_at < to_timestamp(\(seconds))")
             let accuracy = try conn.execute("DELETE FROM forecast_accuracy WHERE fitted_at < to_timestamp(\(seconds))")
+            // A category left without forecasts forgets the fingerprint of its data, so its next job fits again.
+            _ = try conn.execute("DELETE FROM forecast_runs WHERE NOT EXISTS (SELECT 1 FROM forecast_data f WHERE f.category = forecast_runs.category)")
             return ForecastRetention(forecasts: forecasts, accuracyRows: accuracy)
         }
     }
@@ -51,6 +53,7 @@ extension SQLiteStore {
             }
             let forecasts = try conn.execute("DELETE FROM forecast_data WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', \(seconds), 'unixepoch')")
             let accuracy = try conn.execute("DELETE FROM forecast_accuracy WHERE fitted_at < strftime('%Y-%m-%dT%H:%M:%fZ', \(seconds), 'unixepoch')")
+            _ = try conn.execute("DELETE FROM forecast_runs WHERE NOT EXISTS (SELECT 1 FROM forecast_data f WHERE f.category = forecast_runs.category)")
             return ForecastRetention(forecasts: forecasts, accuracyRows: accuracy)
         }
     }

@@ -273,6 +273,8 @@ struct StoreTests {
         #expect(try await store.deleteForecasts(computedBefore: inAMinute, dryRun: false) == ForecastRetention(forecasts: 3, accuracyRows: 1))
         #expect(try await store.forecasts(ForecastQuery(category: "C")).isEmpty)
         #expect(try await store.accuracy(category: "C").isEmpty)
+        // With no forecast left, the category's fingerprint goes too, so a job on the same data fits again.
+        #expect(try await store.forecastFingerprint(category: "C") == nil)
     }
 
     @Test(arguments: Backend.allCases)
