@@ -39,7 +39,7 @@ public enum HoltWinters {
     ///
     /// The non-seasonal forms' initial states are backcast by default (`initialStates`, see
     /// ``ETSInitialStates/backcast``): on short series this forecasts better than estimating them, on the
-    /// benchmark's yearly series and on 439 annual series outside it (BENCHMARKS.md, "Backcast initial states").
+    /// benchmark's yearly series and on 439 annual series outside it (BENCHMARKS.md, "2026-12-05: backcast initial states for the non-seasonal forms").
     ///
     /// With `bootstrapSeries` above 1 the combination is bagged (Bergmeir, Hyndman & Benítez 2016):
     /// `bootstrapSeries - 1` series are rebuilt from `y`'s Box–Cox-transformed trend and season and a
