@@ -325,6 +325,9 @@ struct OpsAPITests {
             #expect(try await post(#"{"model_type":"prophet","name":"","parameters":{}}"#).error.contains("name"))
             #expect(try await post(#"{"model_type":"prophet","name":"x","parameters":{"bogus":1}}"#).error.contains("bogus"))
             #expect(try await post(#"{"model_type":"prophet","name":"x","parameters":{"changepointRange":1.5}}"#).error.contains("changepointRange"))
+            // Prior scales outside 1e-6...1e6 made every Prophet fit of the job fail; refused up front now.
+            #expect(try await post(#"{"model_type":"prophet","name":"x","parameters":{"seasonalityPriorScale":1e-300}}"#).error.contains("seasonalityPriorScale must be a number between"))
+            #expect(try await post(#"{"model_type":"prophet","name":"x","parameters":{"changepointPriorScale":1e300}}"#).error.contains("changepointPriorScale must be a number between"))
             #expect(try await post(#"{"model_type":"holt_winters","name":"x","parameters":{"period":0}}"#).error.contains("period"))
             #expect(try await post(#"{"model_type":"sarimax","name":"x","parameters":{"alpha":0.3}}"#).error.contains("alpha"))
             #expect(try await post(#"{"model_type":"holt_winters","name":"x","parameters":{"weights":"median"}}"#).error.contains("weights must be one of"))

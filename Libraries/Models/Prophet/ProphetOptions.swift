@@ -84,6 +84,11 @@ public struct ProphetOptions: Sendable, Codable, Equatable {
 
     public static let `default` = ProphetOptions()
 
+    /// The prior scales (changepoint, seasonality, holidays, regressors) that parameter sets may use: the fit
+    /// stays finite over this range (tested at both ends), and outside it a scale only switches a component off
+    /// or frees it entirely, which the ends already do.
+    public static let priorScaleRange: ClosedRange<Double> = 1e-6...1e6
+
     private enum CodingKeys: String, CodingKey {
         case changepointCount, changepointRange, changepointPriorScale, seasonalityPriorScale, holidaysPriorScale
         case regressorPriorScale, weekly, yearly, daily, weeklyOrder, yearlyOrder, dailyOrder, holidays

@@ -77,11 +77,14 @@ public enum ModelParameterSets {
             }
             if !(options.changepointRange > 0 && options.changepointRange <= 1) { return "changepointRange must be in (0, 1]" }
             if !(0...500).contains(options.changepointCount) { return "changepointCount must be between 0 and 500" }
+            // Outside this range a scale only switches its component off or frees it entirely, and at 1e-300 or
+            // 1e300 the fit's arithmetic overflows (the job then recorded "prophet failed" for every category).
+            let scales = ProphetOptions.priorScaleRange
             for (name, v) in [("changepointPriorScale", options.changepointPriorScale), ("seasonalityPriorScale", options.seasonalityPriorScale),
-                              ("holidaysPriorScale", options.holidaysPriorScale)] where !(v > 0 && v.isFinite) {
-                return "\(name) must be a positive number"
+                              ("holidaysPriorScale", options.holidaysPriorScale), ("regressorPriorScale", options.regressorPriorScale ?? 1)]
+            where !scales.contains(v) {
+                return "\(name) must be a number between \(scales.lowerBound) and \(scales.upperBound) (got \(v))"
             }
-            if let r = options.regressorPriorScale, !(r > 0 && r.isFinite) { return "regressorPriorScale must be a positive number" }
             for (name, v) in [("weeklyOrder", options.weeklyOrder), ("yearlyOrder", options.yearlyOrder), ("dailyOrder", options.dailyOrder)]
             where !(1...50).contains(v) {
                 return "\(name) must be between 1 and 50"

@@ -139,3 +139,33 @@ struct ProphetBehaviourTests {
         #expect(decoded.holidays.first?.days == [1, 2])
     }
 }
+
+/// The prior scales and changepoint counts that `model-params` accepts give finite forecasts, at both ends of
+/// their ranges (ModelParameterSets.prophetPriorScales, changepointCount 0...500).
+@Suite struct ProphetParameterRangeTests {
+    @Test(arguments: [ModelsTestsPriorScaleEnd.low, .high])
+    func extremesOfTheAcceptedRangesForecastFinitely(_ end: ModelsTestsPriorScaleEnd) throws {
+        var random = SeededGenerator(seed: 5)
+        let days = (0..<90).map { 19_000 + Double($0) }
+        let values = days.indices.map { i in 50 + 0.1 * Double(i) + 5 * sin(Double(i) * 2 * .pi / 7) + random.normal() }
+        let scale = end == .low ? ProphetOptions.priorScaleRange.lowerBound : ProphetOptions.priorScaleRange.upperBound
+        for (count, samples) in [(0, 0), (500, 0), (500, 200)] {
+            let options = ProphetOptions(
+                changepointCount: count, changepointPriorScale: scale, seasonalityPriorScale: scale,
+                holidaysPriorScale: scale, regressorPriorScale: scale, uncertaintySamples: samples)
+            let fit = try Prophet.fit(days: days, values: values, options: options)
+            let future = (90..<120).map { 19_000 + Double($0) }
+            let f = try fit.predict(days: future, levels: [95])
+            let what = "scale \(scale), \(count) changepoints, \(samples) samples"
+            let finite = f.mean.allSatisfy { $0.isFinite }
+            #expect(finite, "\(what)")
+            let band = try #require(f.interval(level: 95))
+            #expect(band.lower.allSatisfy(\.isFinite) && band.upper.allSatisfy(\.isFinite))
+        }
+    }
+}
+
+enum ModelsTestsPriorScaleEnd: Sendable, CustomTestStringConvertible {
+    case low, high
+    var testDescription: String { self == .low ? "lowest prior scale" : "highest prior scale" }
+}
