@@ -126,7 +126,6 @@ struct AnomalyRoutes {
         return v
     }
 
-    /// Decodes a JSON body; a NaN token (not JSON, but what Python's json.dumps writes) is named as such.
     /// A JSON body (`JSONBody`), where a NaN token is a 422 naming it (seed 004's clients send NaN for a missing value).
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: AlmanacContext) async throws -> T {
         let data = try await JSONBody.data(request, context)

@@ -69,7 +69,7 @@ extension HoltWinters {
                     let p = smoothing(x)
                     return backcastStates(yb, reversed: rb, spec: spec, alpha: p.alpha, beta: p.beta, phi: p.phi, start: start, noSeason: noSeason)
                 }
-                // The objective of ``Layout/objective``: log(SSE / n) (+ 2 Σ log|yhat| / n for multiplicative errors).
+                // The objective of ``Layout/objective``, from the backcast states.
                 func objective(_ x: [Double]) -> Double {
                     let p = smoothing(x)
                     guard let s = states(x),
@@ -77,9 +77,7 @@ extension HoltWinters {
                             yb, spec: spec, m: 1, alpha: p.alpha, beta: p.beta, gamma: 0, phi: p.phi,
                             level: s.level, trend: s.trend, season: noSeason)
                     else { return .infinity }
-                    var f = log(max(out.sse, sseFloor) / Double(n))
-                    if spec.error == .multiplicative { f += 2 * out.sumLogAbsFitted / Double(n) }
-                    return f
+                    return layout.criterion(out, n: n, sseFloor: sseFloor)
                 }
                 var best: Optimize.Result?
                 for (alpha, betaStar) in [(0.1, 0.1), (0.5, 0.2), (0.8, 0.8)] {

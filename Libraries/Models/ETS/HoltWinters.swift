@@ -258,7 +258,12 @@ public enum HoltWinters {
                 y, spec: spec, m: m, alpha: p.alpha, beta: p.beta, gamma: p.gamma, phi: p.phi,
                 level: p.level, trend: p.trend, season: season)
             else { return .infinity }
-            let nd = Double(y.count)
+            return criterion(out, n: y.count, sseFloor: sseFloor)
+        }
+
+        /// The fitting objective of one run of the recursion over n observations (see ``objective(_:y:sseFloor:season:)``).
+        func criterion(_ out: ETSKernel.Output, n: Int, sseFloor: Double) -> Double {
+            let nd = Double(n)
             var f = log(max(out.sse, sseFloor) / nd)
             if spec.error == .multiplicative { f += 2 * out.sumLogAbsFitted / nd }
             return f

@@ -5,14 +5,17 @@ public import Store
 /// Parameter sets for the forecast models (seed 002's `model-params`): which keys each model takes, how
 /// they are checked, and how the active sets become `ForecastEngine.Options`.
 public enum ModelParameterSets {
+    /// What a prior scale may be (`ProphetOptions.priorScaleRange`), as an error says it.
+    static let priorScales = "a number between \(ProphetOptions.priorScaleRange.lowerBound) and \(ProphetOptions.priorScaleRange.upperBound)"
+
     /// Keys Prophet's options accept (`ProphetOptions`' coding keys), with what each takes, as an error says it.
     static let prophetExpectations: [String: String] = [
         "changepointCount": "a whole number between 0 and 500",
         "changepointRange": "a number in (0, 1]",
-        "changepointPriorScale": "a positive number",
-        "seasonalityPriorScale": "a positive number",
-        "holidaysPriorScale": "a positive number",
-        "regressorPriorScale": "a positive number or null",
+        "changepointPriorScale": priorScales,
+        "seasonalityPriorScale": priorScales,
+        "holidaysPriorScale": priorScales,
+        "regressorPriorScale": priorScales + " or null",
         "weekly": "true, false or null (automatic)",
         "yearly": "true, false or null (automatic)",
         "daily": "true, false or null (automatic)",
@@ -83,7 +86,7 @@ public enum ModelParameterSets {
             for (name, v) in [("changepointPriorScale", options.changepointPriorScale), ("seasonalityPriorScale", options.seasonalityPriorScale),
                               ("holidaysPriorScale", options.holidaysPriorScale), ("regressorPriorScale", options.regressorPriorScale ?? 1)]
             where !scales.contains(v) {
-                return "\(name) must be a number between \(scales.lowerBound) and \(scales.upperBound) (got \(v))"
+                return "\(name) must be \(priorScales) (got \(v))"
             }
             for (name, v) in [("weeklyOrder", options.weeklyOrder), ("yearlyOrder", options.yearlyOrder), ("dailyOrder", options.dailyOrder)]
             where !(1...50).contains(v) {

@@ -7,8 +7,9 @@ import Store
 /// Data retention: raw upload files older than `RETENTION_UPLOAD_DAYS` (by modification time; the upload's
 /// metadata stays) and forecasts computed more than `RETENTION_FORECAST_DAYS` ago, with their backtest accuracy
 /// (by when they were fitted, not by the days they forecast: a fit of last year's history forecasts days that are
-/// already past, and is as current as any). A policy of 0 days keeps everything. Files of uploads still waiting for or in ETL are never removed. Model versions beyond the
-/// newest `RETENTION_MODEL_VERSIONS` of each series or session are deleted (the latest always stays).
+/// already past, and is as current as any). A policy of 0 days keeps everything. Files of uploads still waiting
+/// for or in ETL are never removed. Model versions beyond the newest `RETENTION_MODEL_VERSIONS` of each series or
+/// session are deleted (the latest always stays).
 public struct RetentionReport: Codable, Sendable, Equatable {
     public var dryRun: Bool
     public var uploadDays: Int
