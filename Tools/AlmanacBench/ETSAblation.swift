@@ -150,7 +150,7 @@ struct ETSAblation: ParsableCommand {
                 if fits.isEmpty, let simple = try? HoltWinters.fit(train, period: 1, spec: .simple) { fits = [simple] }
                 // Bagging refits bootstrapped series, so it takes the training series and period, not the fits.
                 let forecasts = Self.strategies.map { $0.forecast(fits, s.h) } + baggedCounts.map { k in
-                    try? HoltWinters.fitCombination(train, period: s.m, bootstrapSeries: k).forecast(horizon: s.h, levels: []).mean
+                    try? HoltWinters.fitCombination(train, period: s.m, horizon: s.h, bootstrapSeries: k).forecast(horizon: s.h, levels: []).mean
                 }
                 let row = forecasts.map { f -> Double in
                     guard let f, f.allSatisfy(\.isFinite) else { return .nan }

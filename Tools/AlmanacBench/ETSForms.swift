@@ -35,7 +35,7 @@ struct ETSForms: ParsableCommand {
             let cells = values.map { v -> String in v.map { fmt($0) } ?? "" }
             print("| \(fit.spec.name) | " + cells.joined(separator: " | ") + " | \(fmt(fit.finalState.level)), \(fmt(fit.finalState.trend)) |")
         }
-        let combined = try HoltWinters.fitCombination(train, period: s.m).forecast(horizon: s.h, levels: []).mean
+        let combined = try HoltWinters.fitCombination(train, period: s.m, horizon: s.h).forecast(horizon: s.h, levels: []).mean
         print("combination MASE \(fmt(AccuracyMetrics.mase(actual: test, forecast: combined, insample: train, period: s.m)))")
     }
 }

@@ -139,7 +139,7 @@ struct ModelsRun: ParsableCommand {
         do {
             switch model {
             case "holt_winters":
-                let fit = try HoltWinters.fitCombination(train, period: s.m)
+                let fit = try HoltWinters.fitCombination(train, period: s.m, horizon: s.h)
                 forecast = fit.forecast(horizon: s.h, levels: [80, 95])
                 r.form = fit.summary.form
             case "sarimax":

@@ -145,13 +145,13 @@ struct ForecastRoutes {
     ) throws -> (any FittedForecaster, Forecast, String?) {
         let n = history.count
         if exog.isEmpty {
-            let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period)
+            let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period, horizon: horizon)
             return (fitted, fitted.forecast(horizon: horizon, levels: levels), nil)
         }
         let names = exog.keys.sorted()
         switch model {
         case .holtWinters:
-            let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period)
+            let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period, horizon: horizon)
             return (fitted, fitted.forecast(horizon: horizon, levels: levels), "exponential smoothing has no exogenous regressors: exog ignored")
         case .sarimax:
             let rows = (0..<(n + horizon)).map { t in names.map { exog[$0]![t] } }

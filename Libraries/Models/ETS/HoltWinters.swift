@@ -41,6 +41,10 @@ public enum HoltWinters {
     /// ``ETSInitialStates/backcast``): on short series this forecasts better than estimating them, on the
     /// benchmark's yearly series and on 439 annual series outside it (BENCHMARKS.md, "2026-12-05: backcast initial states for the non-seasonal forms").
     ///
+    /// On long series `validation` (``ETSValidation``) holds out the last windows of `horizon` points and
+    /// combines the additive-error forms only when they forecast those windows better than all forms do;
+    /// `horizon` should be the horizon the combination will forecast. `nil` combines every form.
+    ///
     /// With `bootstrapSeries` above 1 the combination is bagged (Bergmeir, Hyndman & Benítez 2016):
     /// `bootstrapSeries - 1` series are rebuilt from `y`'s Box–Cox-transformed trend and season and a
     /// moving block bootstrap of its remainder (``ETSBagging``), each gets its own combination, and `y`'s
@@ -50,16 +54,16 @@ public enum HoltWinters {
     /// 439 annual series outside the benchmark (BENCHMARKS.md, "held-out annual series").
     public static func fitCombination(
         _ y: [Double], period: Int, weighting: ETSWeighting = .akaike, horizon: Int = 1, bootstrapSeries: Int = 1,
-        initialStates: ETSInitialStates = .backcast
+        initialStates: ETSInitialStates = .backcast, validation: ETSValidation? = .standard
     ) throws -> ETSCombination {
         if bootstrapSeries > 1 {
-            let original = try fitCombination(y, period: period, weighting: weighting, horizon: horizon, initialStates: initialStates)
+            let original = try fitCombination(y, period: period, weighting: weighting, horizon: horizon, initialStates: initialStates, validation: validation)
             var ignored: [String] = []
             let m = seasonalPeriod(n: y.count, period: period, notes: &ignored)
             let (series, lambda) = ETSBagging.bootstrap(y, period: m, count: bootstrapSeries, seed: bootstrapSeed)
             guard series.count > 1 else { return original }
             let parts = [original] + series.dropFirst().compactMap {
-                try? fitCombination($0, period: period, weighting: weighting, horizon: horizon, initialStates: initialStates)
+                try? fitCombination($0, period: period, weighting: weighting, horizon: horizon, initialStates: initialStates, validation: validation)
             }
             let decomposition = m > 1 && y.count >= 2 * m ? "STL (periodic season)" : "loess trend"
             return ETSCombination(
@@ -72,11 +76,21 @@ public enum HoltWinters {
         if candidates.fits.isEmpty {
             return try ETSCombination(members: [simpleFallback(y, notes: [])], notes: candidates.notes)
         }
-        if weighting == .multiStep,
-           let combination = try? ETSCombination(members: candidates.fits, notes: candidates.notes, weighting: .multiStep, series: y, horizon: horizon) {
-            return combination
+        let combine = { (fits: [ETSFit], series: [Double]) throws -> ETSCombination in
+            if weighting == .multiStep,
+               let combination = try? ETSCombination(members: fits, weighting: .multiStep, series: series, horizon: horizon) {
+                return combination
+            }
+            return try ETSCombination(members: fits)
         }
-        return try ETSCombination(members: candidates.fits, notes: candidates.notes)
+        var fits = candidates.fits, notes = candidates.notes
+        if let validation, let choice = chooseErrorType(y, fits: fits, validation: validation, horizon: horizon, combine: combine) {
+            fits = choice.fits
+            notes.append(choice.note)
+        }
+        var combination = try combine(fits, y)
+        combination.summary.notes = notes + combination.summary.notes
+        return combination
     }
 
     /// Every admissible form fitted by maximum likelihood (the candidate set of ``fitAuto(_:period:)``).
