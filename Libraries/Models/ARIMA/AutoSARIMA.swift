@@ -56,7 +56,9 @@ enum AutoSARIMA {
         var constant: Bool
     }
 
-    static func search(_ y: [Double], period: Int, exog: [[Double]]?) throws -> SARIMAXFit {
+    /// With a `budget`, no candidate is fitted once it is exhausted (except while none has been fitted), and
+    /// the chosen order is not refitted with the final tolerances: the best model so far is returned with a note.
+    static func search(_ y: [Double], period: Int, exog: [[Double]]?, budget: TimeBudget? = nil) throws -> SARIMAXFit {
         let xUser = try SARIMAX.validate(y, order: nil, exog: exog)
         guard period >= 1 else { throw ModelError("SARIMAX: the period must be at least 1") }
         var notes: [String] = []
@@ -93,9 +95,11 @@ enum AutoSARIMA {
 
         var cache: [Candidate: SARIMAXFit?] = [:]
         var best: (Candidate, SARIMAXFit)?
+        // Set when the budget ran out before a candidate: the search stops there.
+        var outOfTime = false
         func score(_ c: Candidate) -> Double {
             if let cached = cache[c] { return cached.map(validAICc) ?? .infinity }
-            guard cache.count < 94 else { return .infinity }
+            guard cache.count < 94, !outOfTime else { return .infinity }
             guard c.p >= 0, c.q >= 0, c.P >= 0, c.Q >= 0, c.p <= maxP, c.q <= maxQ, c.P <= maxSP, c.Q <= maxSQ,
                   !(c.constant && !allowConstant)
             else { return .infinity }
@@ -103,6 +107,10 @@ enum AutoSARIMA {
             var fitNotes = notes
             let admissible = try? SARIMAX.admissible(order, n: n, exogColumns: xUser.count, notes: &fitNotes)
             guard admissible == order else { cache[c] = .some(nil); return .infinity }
+            if best != nil, let budget, budget.isExhausted {
+                outOfTime = true
+                return .infinity
+            }
             let fit = SARIMAX.fitOrder(y, order: order, userExog: xUser, includeConstant: c.constant,
                                        notes: notes, thorough: false)
             cache[c] = .some(fit)
@@ -118,14 +126,14 @@ enum AutoSARIMA {
             Candidate(p: 1, q: 0, P: seasonal ? 1 : 0, Q: 0, constant: allowConstant),
             Candidate(p: 0, q: 1, P: 0, Q: seasonal ? 1 : 0, constant: allowConstant),
         ] + (allowConstant ? [Candidate(p: 0, q: 0, P: 0, Q: 0, constant: false)] : [])
-        for c in starts { _ = score(c) }
+        for c in starts where !outOfTime { _ = score(c) }
         guard var current = best else {
             // nothing estimable: fall back to the simplest model of this differencing
             notes.append("no candidate model could be estimated; fitted ARIMA(0,\(d),0)")
             return try SARIMAX.fit(y, order: SARIMAOrder(p: 0, d: min(d, 1), q: 0), exog: exog, includeConstant: allowConstant)
         }
         var improved = true
-        while improved && cache.count < 94 {
+        while improved && cache.count < 94 && !outOfTime {
             improved = false
             let c = current.0
             var moves: [Candidate] = []
@@ -140,7 +148,7 @@ enum AutoSARIMA {
             add(-1, -1, 0, 0); add(-1, 1, 0, 0); add(1, -1, 0, 0); add(1, 1, 0, 0)
             if allowConstant { moves.append(Candidate(p: c.p, q: c.q, P: c.P, Q: c.Q, constant: !c.constant)) }
             let currentScore = validAICc(current.1)
-            for move in moves {
+            for move in moves where !outOfTime {
                 if score(move) < currentScore - 1e-9, let b = best {
                     current = b
                     improved = true
@@ -149,7 +157,9 @@ enum AutoSARIMA {
             }
         }
         var chosen = current.1
-        if let refit = SARIMAX.fitOrder(y, order: chosen.order, userExog: xUser, includeConstant: current.0.constant,
+        let refitSkipped = outOfTime || budget?.isExhausted == true
+        if !refitSkipped,
+           let refit = SARIMAX.fitOrder(y, order: chosen.order, userExog: xUser, includeConstant: current.0.constant,
                                         notes: notes, thorough: true),
            validAICc(refit) <= validAICc(chosen) + 1e-9 {
             chosen = refit
@@ -157,6 +167,12 @@ enum AutoSARIMA {
         var summary = chosen.summary
         summary.notes = notes + summary.notes.filter { !notes.contains($0) }
         summary.notes.append("auto: d=\(d) (KPSS), D=\(D) (seasonal strength), \(cache.count) models fitted by AICc")
+        if let budget, outOfTime {
+            summary.notes.append(
+                "order search stopped after \(cache.count) candidate\(cache.count == 1 ? "" : "s"): \(budget) reached (the best so far keeps its screening fit)")
+        } else if let budget, refitSkipped {
+            summary.notes.append("\(budget) reached after the order search: the chosen order keeps its screening fit")
+        }
         return chosen.withSummary(summary)
     }
 

@@ -44,8 +44,11 @@ public enum SARIMAX {
     ///   constant, accepting the first improvement, with p, q ≤ 5, P, Q ≤ 2, at most 94 models.
     ///   Models with AR roots within 1.01 of the unit circle are rejected (MA invertibility is
     ///   enforced by the parametrisation; MA roots near the circle are accepted).
-    public static func fitAuto(_ y: [Double], period: Int, exog: [[Double]]? = nil) throws -> SARIMAXFit {
-        try AutoSARIMA.search(y, period: period, exog: exog)
+    /// - With a `budget`, the search fits no further candidate once it is exhausted (the first one that
+    ///   can be estimated is always fitted) and skips the final refit of the chosen order; `summary.notes`
+    ///   then says the search was cut short. nil: the whole search, whatever it takes.
+    public static func fitAuto(_ y: [Double], period: Int, exog: [[Double]]? = nil, budget: TimeBudget? = nil) throws -> SARIMAXFit {
+        try AutoSARIMA.search(y, period: period, exog: exog, budget: budget)
     }
 
     // MARK: - Internals
