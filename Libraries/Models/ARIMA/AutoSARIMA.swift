@@ -56,8 +56,9 @@ enum AutoSARIMA {
         var constant: Bool
     }
 
-    /// With a `budget`, no candidate is fitted once it is exhausted (except while none has been fitted), and
-    /// the chosen order is not refitted with the final tolerances: the best model so far is returned with a note.
+    /// With a `budget`, no candidate is fitted once it is exhausted (except while none has been fitted), a
+    /// candidate whose optimisation is overtaken by it is dropped, and the chosen order keeps its screening fit
+    /// when the final refit cannot finish within it: the best model so far is returned with a note.
     static func search(_ y: [Double], period: Int, exog: [[Double]]?, budget: TimeBudget? = nil) throws -> SARIMAXFit {
         let xUser = try SARIMAX.validate(y, order: nil, exog: exog)
         guard period >= 1 else { throw ModelError("SARIMAX: the period must be at least 1") }
@@ -111,8 +112,13 @@ enum AutoSARIMA {
                 outOfTime = true
                 return .infinity
             }
+            // The first model is fitted to the end; later ones are abandoned when the budget runs out mid-fit.
             let fit = SARIMAX.fitOrder(y, order: order, userExog: xUser, includeConstant: c.constant,
-                                       notes: notes, thorough: false)
+                                       notes: notes, thorough: false, budget: best == nil ? nil : budget)
+            if fit == nil, best != nil, let budget, budget.isExhausted {
+                outOfTime = true
+                return .infinity
+            }
             cache[c] = .some(fit)
             guard let fit else { return .infinity }
             let value = validAICc(fit)
@@ -157,12 +163,15 @@ enum AutoSARIMA {
             }
         }
         var chosen = current.1
-        let refitSkipped = outOfTime || budget?.isExhausted == true
-        if !refitSkipped,
-           let refit = SARIMAX.fitOrder(y, order: chosen.order, userExog: xUser, includeConstant: current.0.constant,
-                                        notes: notes, thorough: true),
-           validAICc(refit) <= validAICc(chosen) + 1e-9 {
-            chosen = refit
+        var refitSkipped = outOfTime || budget?.isExhausted == true
+        if !refitSkipped {
+            let refit = SARIMAX.fitOrder(y, order: chosen.order, userExog: xUser, includeConstant: current.0.constant,
+                                         notes: notes, thorough: true, budget: budget)
+            if let refit, validAICc(refit) <= validAICc(chosen) + 1e-9 {
+                chosen = refit
+            } else if refit == nil, budget?.isExhausted == true {
+                refitSkipped = true
+            }
         }
         var summary = chosen.summary
         summary.notes = notes + summary.notes.filter { !notes.contains($0) }
@@ -171,7 +180,7 @@ enum AutoSARIMA {
             summary.notes.append(
                 "order search stopped after \(cache.count) candidate\(cache.count == 1 ? "" : "s"): \(budget) reached (the best so far keeps its screening fit)")
         } else if let budget, refitSkipped {
-            summary.notes.append("\(budget) reached after the order search: the chosen order keeps its screening fit")
+            summary.notes.append("\(budget) reached before the final refit finished: the chosen order keeps its screening fit")
         }
         return chosen.withSummary(summary)
     }

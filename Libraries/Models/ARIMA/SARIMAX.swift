@@ -120,10 +120,11 @@ public enum SARIMAX {
         }
     }
 
-    /// Fits one admissible order; nil when the likelihood cannot be evaluated.
+    /// Fits one admissible order; nil when the likelihood cannot be evaluated, or when `budget` ran out
+    /// before the optimiser finished.
     static func fitOrder(
         _ y: [Double], order: SARIMAOrder, userExog: [[Double]], includeConstant: Bool,
-        notes: [String], thorough: Bool
+        notes: [String], thorough: Bool, budget: TimeBudget? = nil
     ) -> SARIMAXFit? {
         var notes = notes
         let kind = constantKind(order, include: includeConstant)
@@ -144,7 +145,7 @@ public enum SARIMAX {
         }
         let problem = SARIMAXProblem(y: y, regressors: columns, order: order)
         guard problem.nObs > 0 else { return nil }
-        guard let estimate = problem.estimate(thorough: thorough) else { return nil }
+        guard let estimate = problem.estimate(thorough: thorough, budget: budget) else { return nil }
         return SARIMAXFit(problem: problem, estimate: estimate, constant: kind, regressorNames: names,
                           userExogColumns: userExog.count, notes: notes)
     }
@@ -263,7 +264,8 @@ struct SARIMAXProblem: Sendable {
         var converged: Bool
     }
 
-    func estimate(thorough: Bool) -> Estimate? {
+    /// nil when no start gives a finite likelihood, or when `budget` runs out during an optimisation.
+    func estimate(thorough: Bool, budget: TimeBudget? = nil) -> Estimate? {
         let k = parameterCount
         let n = Double(nObs)
         func objective(_ x: [Double]) -> Double {
@@ -286,14 +288,16 @@ struct SARIMAXProblem: Sendable {
             let zero = [Double](repeating: 0, count: k)
             var starts: [[Double]] = []
             let css = Optimize.bfgs({ cssObjective($0, residual: w) }, start: zero, maxIterations: 100,
-                                    gradientTolerance: 1e-5)
+                                    gradientTolerance: 1e-5, budget: budget)
+            if css.interrupted { return nil }
             if css.value.isFinite { starts.append(css.x.map { min(max($0, -4), 4) }) }
             if thorough || starts.isEmpty { starts.append(zero) }
             for s in starts {
                 // the search screens candidates with looser tolerances; the chosen one is refitted
                 let r = Optimize.bfgs(objective, start: s, maxIterations: thorough ? 300 : 100,
                                       gradientTolerance: thorough ? 1e-7 : 1e-5,
-                                      relativeTolerance: thorough ? 1e-13 : 1e-9)
+                                      relativeTolerance: thorough ? 1e-13 : 1e-9, budget: budget)
+                if r.interrupted { return nil }
                 if r.value.isFinite && (best == nil || r.value < best!.value) { best = r }
             }
         }

@@ -6,6 +6,8 @@ public enum Optimize {
         public var iterations: Int
         public var evaluations: Int
         public var converged: Bool
+        /// True when the search stopped because its time budget ran out (`x` is then not a minimum).
+        public var interrupted = false
     }
 
     /// Central-difference gradient.
@@ -26,13 +28,15 @@ public enum Optimize {
 
     /// BFGS quasi-Newton with an Armijo backtracking line search.
     /// `gradient` defaults to central differences. Non-finite objective values are treated as +∞.
+    /// With a `budget`, the search stops before an iteration once the budget is exhausted (`interrupted`).
     public static func bfgs(
         _ f: ([Double]) -> Double,
         gradient: (([Double]) -> [Double])? = nil,
         start: [Double],
         maxIterations: Int = 200,
         gradientTolerance: Double = 1e-6,
-        relativeTolerance: Double = 1e-10
+        relativeTolerance: Double = 1e-10,
+        budget: TimeBudget? = nil
     ) -> Result {
         let n = start.count
         var evals = 0
@@ -52,9 +56,11 @@ public enum Optimize {
         var H = identity(n)
         var iter = 0
         var converged = false
+        var interrupted = false
         while iter < maxIterations {
             iter += 1
             if norm(g) < gradientTolerance { converged = true; break }
+            if let budget, budget.isExhausted { interrupted = true; break }
             var p = matVec(H, g).map { -$0 }
             var slope = dot(p, g)
             if slope >= 0 { H = identity(n); p = g.map { -$0 }; slope = dot(p, g) }
@@ -94,7 +100,7 @@ public enum Optimize {
             }
             if improvement >= 0 && improvement <= relativeTolerance * (abs(fOld) + 1e-10) { converged = true; break }
         }
-        return Result(x: x, value: fx, iterations: iter, evaluations: evals, converged: converged)
+        return Result(x: x, value: fx, iterations: iter, evaluations: evals, converged: converged, interrupted: interrupted)
     }
 
     /// Nelder–Mead simplex search (derivative-free), used where the objective is not smooth.

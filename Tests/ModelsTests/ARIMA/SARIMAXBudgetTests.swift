@@ -35,6 +35,22 @@ import Testing
         }
     }
 
+    /// A fit overtaken by the budget is abandoned, not returned half-optimised: BFGS stops before its next
+    /// iteration, and a candidate (or the final refit) whose optimiser was stopped is no model.
+    @Test func anOptimisationOvertakenByTheBudgetIsAbandoned() throws {
+        let past = TimeBudget(.seconds(1), from: .now - .seconds(10))
+        let rosenbrock = { (x: [Double]) in 100 * (x[1] - x[0] * x[0]) * (x[1] - x[0] * x[0]) + (1 - x[0]) * (1 - x[0]) }
+        let stopped = Optimize.bfgs(rosenbrock, start: [-1.2, 1], budget: past)
+        #expect(stopped.interrupted && !stopped.converged && stopped.x == [-1.2, 1])
+        let free = Optimize.bfgs(rosenbrock, start: [-1.2, 1], maxIterations: 1000)
+        #expect(!free.interrupted && free.converged && abs(free.x[0] - 1) < 1e-3)
+        let c = Self.usemp
+        let order = SARIMAOrder(p: 1, d: 1, q: 1, P: 0, D: 1, Q: 1, period: 12)
+        #expect(SARIMAX.fitOrder(c.y, order: order, userExog: [], includeConstant: false, notes: [], thorough: true, budget: past) == nil)
+        let fit = try #require(SARIMAX.fitOrder(c.y, order: order, userExog: [], includeConstant: false, notes: [], thorough: true))
+        #expect(fit.aicc.isFinite)
+    }
+
     @Test func theBudgetNamesItsLength() {
         #expect(TimeBudget(.seconds(20)).description == "time budget of 20 s")
         #expect(TimeBudget(.milliseconds(500)).description == "time budget of 0.5 s")
