@@ -1,4 +1,4 @@
-/// How ``HoltWinters/fitCombination(_:period:weighting:horizon:bootstrapSeries:initialStates:validation:)``
+/// How ``HoltWinters/fitCombination(_:period:weighting:horizon:bootstrapSeries:initialStates:validation:budget:)``
 /// chooses between combining every fitted form and combining the additive-error forms only.
 ///
 /// The one-step likelihood decides between additive and multiplicative errors by the shape of the
@@ -28,9 +28,10 @@ public struct ETSValidation: Sendable, Equatable, Codable {
 extension HoltWinters {
     /// The forms to combine: every fit, or the additive-error fits when validation says they forecast
     /// better (see ``ETSValidation``). Returns the chosen fits and a note saying what was decided, or nil
-    /// when no validation was possible (too short, one error type only).
+    /// when no validation was possible (too short, one error type only). With a `budget` that runs out
+    /// before the last refit, every fit, with a note that validation was stopped.
     static func chooseErrorType(
-        _ y: [Double], fits: [ETSFit], validation: ETSValidation, horizon: Int,
+        _ y: [Double], fits: [ETSFit], validation: ETSValidation, horizon: Int, budget: TimeBudget? = nil,
         combine: ([ETSFit], [Double]) throws -> ETSCombination
     ) -> (fits: [ETSFit], note: String)? {
         let additive = fits.filter { $0.spec.error == .additive }
@@ -43,9 +44,15 @@ extension HoltWinters {
         let weighted = Set(all.members.map(\.spec) + onlyAdditive.members.map(\.spec))
         let forms = fits.filter { weighted.contains($0.spec) }
         var errorAll = 0.0, errorAdditive = 0.0
-        for cut in cuts {
+        for (done, cut) in cuts.enumerated() {
             let train = Array(y[..<cut]), test = Array(y[cut..<(cut + horizon)])
-            let refits = forms.compactMap { refit($0, on: train) }
+            var refits: [ETSFit] = []
+            for form in forms {
+                if let budget, budget.isExhausted {
+                    return (fits, "validation stopped after \(done) of \(cuts.count) held-out windows: \(budget) reached; all forms combined")
+                }
+                if let r = refit(form, on: train) { refits.append(r) }
+            }
             let refitsAdditive = refits.filter { $0.spec.error == .additive }
             guard !refitsAdditive.isEmpty,
                   let a = try? combine(refits, train).forecast(horizon: horizon, levels: []).mean,

@@ -11,7 +11,7 @@ import Darwin
 /// the initial states within the usual bounds: 1e-4 < alpha < 1 - 1e-4, beta = alpha beta* and
 /// gamma = (1 - alpha) gamma* with beta*, gamma* in (1e-4, 1 - 1e-4), 0.8 < phi < 0.98 (statsmodels'
 /// ETSModel defaults). The bounds are enforced by logistic transforms; BFGS does the search.
-/// ``fitCombination(_:period:weighting:horizon:bootstrapSeries:initialStates:)`` backcasts the initial
+/// ``fitCombination(_:period:weighting:horizon:bootstrapSeries:initialStates:budget:)`` backcasts the initial
 /// states of the non-seasonal forms instead (``ETSInitialStates/backcast``).
 public enum HoltWinters {
     /// Seasonal periods above this are not modelled: the initial seasonal states would dominate the
@@ -52,27 +52,40 @@ public enum HoltWinters {
     /// It is not the default: with 5 series it costs five fits, and while it scores better on the
     /// benchmark's yearly, daily and weekly series it is worse on its monthly and quarterly ones and on
     /// 439 annual series outside the benchmark (BENCHMARKS.md, "held-out annual series").
+    ///
+    /// With a `budget`, forms are fitted until it is exhausted (at least one whatever the budget) and the
+    /// combination is of those (``fitCandidates(_:period:initialStates:budget:)``); bagging fits no further
+    /// bootstrap series once it is exhausted. nil: every form, whatever it takes.
     public static func fitCombination(
         _ y: [Double], period: Int, weighting: ETSWeighting = .akaike, horizon: Int = 1, bootstrapSeries: Int = 1,
-        initialStates: ETSInitialStates = .backcast, validation: ETSValidation? = .standard
+        initialStates: ETSInitialStates = .backcast, validation: ETSValidation? = .standard, budget: TimeBudget? = nil
     ) throws -> ETSCombination {
         if bootstrapSeries > 1 {
-            let original = try fitCombination(y, period: period, weighting: weighting, horizon: horizon, initialStates: initialStates, validation: validation)
+            let original = try fitCombination(
+                y, period: period, weighting: weighting, horizon: horizon, initialStates: initialStates, validation: validation, budget: budget)
             var ignored: [String] = []
             let m = seasonalPeriod(n: y.count, period: period, notes: &ignored)
             let (series, lambda) = ETSBagging.bootstrap(y, period: m, count: bootstrapSeries, seed: bootstrapSeed)
             guard series.count > 1 else { return original }
-            let parts = [original] + series.dropFirst().compactMap {
-                try? fitCombination($0, period: period, weighting: weighting, horizon: horizon, initialStates: initialStates, validation: validation)
+            var parts = [original]
+            var outOfTime = false
+            for bootstrap in series.dropFirst() {
+                if let budget, budget.isExhausted { outOfTime = true; break }
+                if let part = try? fitCombination(
+                    bootstrap, period: period, weighting: weighting, horizon: horizon, initialStates: initialStates, validation: validation, budget: budget) {
+                    parts.append(part)
+                }
             }
             let decomposition = m > 1 && y.count >= 2 * m ? "STL (periodic season)" : "loess trend"
-            return ETSCombination(
-                pooling: parts, form: "ETS bagged over \(parts.count) series",
-                notes: original.summary.notes + [
-                    "bagged (Bergmeir et al. 2016): the series and \(parts.count - 1) bootstraps (Box-Cox lambda \((lambda * 1000).rounded() / 1000)), \(decomposition), moving blocks of the remainder), each an Akaike-weighted combination, pooled with equal weight"
-                ])
+            var notes = original.summary.notes + [
+                "bagged (Bergmeir et al. 2016): the series and \(parts.count - 1) bootstraps (Box-Cox lambda \((lambda * 1000).rounded() / 1000)), \(decomposition), moving blocks of the remainder), each an Akaike-weighted combination, pooled with equal weight"
+            ]
+            if let budget, outOfTime {
+                notes.append("bagging stopped after \(parts.count - 1) of \(series.count - 1) bootstrap series: \(budget) reached")
+            }
+            return ETSCombination(pooling: parts, form: "ETS bagged over \(parts.count) series", notes: notes)
         }
-        let candidates = try fitCandidates(y, period: period, initialStates: initialStates)
+        let candidates = try fitCandidates(y, period: period, initialStates: initialStates, budget: budget)
         if candidates.fits.isEmpty {
             return try ETSCombination(members: [simpleFallback(y, notes: [])], notes: candidates.notes)
         }
@@ -84,7 +97,7 @@ public enum HoltWinters {
             return try ETSCombination(members: fits)
         }
         var fits = candidates.fits, notes = candidates.notes
-        if let validation, let choice = chooseErrorType(y, fits: fits, validation: validation, horizon: horizon, combine: combine) {
+        if let validation, let choice = chooseErrorType(y, fits: fits, validation: validation, horizon: horizon, budget: budget, combine: combine) {
             fits = choice.fits
             notes.append(choice.note)
         }
@@ -108,7 +121,12 @@ public enum HoltWinters {
     /// least four more observations than parameters. With `initialStates` ``ETSInitialStates/backcast`` the
     /// non-seasonal forms' initial states are backcast (and not counted as parameters); seasonal forms
     /// always estimate theirs.
-    public static func fitCandidates(_ y: [Double], period: Int, initialStates: ETSInitialStates = .optimized) throws -> Candidates {
+    ///
+    /// With a `budget`, no further form is fitted once it is exhausted and one has been fitted; a note
+    /// says how many were. nil: every admissible form.
+    public static func fitCandidates(
+        _ y: [Double], period: Int, initialStates: ETSInitialStates = .optimized, budget: TimeBudget? = nil
+    ) throws -> Candidates {
         try validate(y, period: period)
         var notes: [String] = []
         let n = y.count
@@ -131,9 +149,16 @@ public enum HoltWinters {
         if specs.isEmpty {
             notes.append("too few observations (\(n)) for any form but simple exponential smoothing")
         }
-        let fits = specs.compactMap { spec -> ETSFit? in
-            if initialStates == .backcast && !spec.hasSeason { return estimateBackcast(y, spec: spec, notes: []) }
-            return estimate(y, spec: spec, m: spec.hasSeason ? m : 1, notes: [])
+        var fits: [ETSFit] = []
+        for (i, spec) in specs.enumerated() {
+            if let budget, fits.contains(where: { $0.aicc.isFinite }), budget.isExhausted {
+                notes.append("stopped after \(i) of \(specs.count) forms: \(budget) reached")
+                break
+            }
+            let fit = initialStates == .backcast && !spec.hasSeason
+                ? estimateBackcast(y, spec: spec, notes: [])
+                : estimate(y, spec: spec, m: spec.hasSeason ? m : 1, notes: [])
+            if let fit { fits.append(fit) }
         }
         return Candidates(fits: fits.filter { $0.aicc.isFinite }, considered: specs.count, notes: notes)
     }
