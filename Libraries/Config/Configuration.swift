@@ -39,6 +39,8 @@ public struct AlmanacConfiguration: Sendable, Equatable {
     public var retentionUploadDays: Int
     public var retentionForecastDays: Int
     public var retentionModelVersions: Int
+    /// Wall-clock budget of a synchronous `POST /forecast` for its model searches, in seconds; 0 = none.
+    public var forecastRequestSeconds: Double
     /// Per-IP quotas of the work-schedule API (429 above them), per sliding hour.
     public var sessionCreateQuotaPerHour: Int = 60
     public var trainQuotaPerHour: Int = 30
@@ -110,7 +112,8 @@ extension AlmanacConfiguration {
             scheduleMaxSpreadMinutes: try reader.double("SCHEDULE_MAX_SPREAD_MINUTES", default: 90, range: 0...1440),
             retentionUploadDays: try reader.int("RETENTION_UPLOAD_DAYS", default: 90, range: 0...36500),
             retentionForecastDays: try reader.int("RETENTION_FORECAST_DAYS", default: 365, range: 0...36500),
-            retentionModelVersions: try reader.int("RETENTION_MODEL_VERSIONS", default: 20, range: 1...100_000)
+            retentionModelVersions: try reader.int("RETENTION_MODEL_VERSIONS", default: 20, range: 1...100_000),
+            forecastRequestSeconds: try reader.double("FORECAST_REQUEST_SECONDS", default: 20, range: 0...3600)
         )
         var withQuotas = config
         withQuotas.sessionCreateQuotaPerHour = try reader.int("SESSION_CREATE_QUOTA_PER_HOUR", default: 60, range: 1...1_000_000)

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -70,6 +71,39 @@ struct ForecastEndpointTests {
             }
             let hw = try #require(models.first { $0["model"] as? String == "holt_winters" })
             #expect((hw["notes"] as? [String])?.contains { $0.contains("exog ignored") } == true)
+        }
+    }
+
+    /// FORECAST_REQUEST_SECONDS bounds the request: with a budget of a millisecond SARIMAX's order search stops
+    /// after its first candidate and says so in its notes, and every model still answers with a forecast.
+    @Test func aTinyTimeBudgetCutsTheSearchShortWithANote() async throws {
+        let fx = try await APIFixture.make(.embedded, env: ["FORECAST_REQUEST_SECONDS": "0.001"])
+        defer { Task { await fx.close() } }
+        try await fx.test { client in
+            let r = try await Self.post(client, ["series": Self.series(84), "horizon": 10])
+            #expect(r.status == .ok, "\(r.error)")
+            let models = try #require(r.object["models"] as? [[String: Any]])
+            #expect(models.count == 3)
+            for m in models {
+                #expect(m["error"] == nil || m["error"] is NSNull, "\(m)")
+                #expect((m["mean"] as? [Double])?.count == 10, "\(m)")
+            }
+            let sarimax = try #require(models.first { $0["model"] as? String == "sarimax" })
+            let notes = sarimax["notes"] as? [String] ?? []
+            #expect(notes.contains("order search stopped after 1 candidate: time budget of 0.001 s reached (the best so far keeps its screening fit)"), "\(notes)")
+        }
+        // 0 = no budget: the whole search, no note.
+        let unbounded = try await APIFixture.make(.embedded, env: ["FORECAST_REQUEST_SECONDS": "0"])
+        defer { Task { await unbounded.close() } }
+        try await unbounded.test { client in
+            let r = try await Self.post(client, ["series": Self.series(84), "horizon": 10, "models": ["sarimax", "holt_winters"]])
+            #expect(r.status == .ok, "\(r.error)")
+            for m in try #require(r.object["models"] as? [[String: Any]]) {
+                #expect((m["notes"] as? [String])?.contains { $0.contains("time budget") } == false, "\(m)")
+            }
+        }
+        for bad in ["-1", "3601", "soon"] {
+            #expect(throws: ConfigurationError.self) { try AlmanacConfiguration.load(from: ["FORECAST_REQUEST_SECONDS": bad]) }
         }
     }
 

@@ -1,10 +1,13 @@
+import Config
 import Foundation
 import Hummingbird
 import Models
 import Pipeline
 import Store
 
-/// `POST /forecast`: stateless inference for scripts (seed 001's inference endpoint), computed synchronously.
+/// `POST /forecast`: stateless inference for scripts (seed 001's inference endpoint), computed synchronously
+/// within `FORECAST_REQUEST_SECONDS`: past it, the model searches stop and answer with the best model so far,
+/// and the model's `notes` say so.
 struct ForecastRoutes {
     let runtime: AlmanacRuntime
 
@@ -44,14 +47,18 @@ struct ForecastRoutes {
     static let maxHorizon = 1000
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
+        let seconds = runtime.config.forecastRequestSeconds
         registry.add(router, .post, "/forecast", summary: "Forecast a JSON series with the chosen models (synchronous)") { request, context in
+            // The budget runs from the request's arrival: decoding and waiting for a compute thread count too.
+            let budget = seconds > 0 ? TimeBudget(.seconds(seconds)) : nil
             let body = try await JSONBody.decode(Body.self, request, context)
-            let output = try await Self.forecast(body)
+            let output = try await Self.forecast(body, budget: budget)
             return try JSONResponse.make(output)
         }
     }
 
-    static func forecast(_ body: Body) async throws -> Output {
+    /// `budget`: when the model searches must stop (nil: they run to the end).
+    static func forecast(_ body: Body, budget: TimeBudget? = nil) async throws -> Output {
         let horizon = try (body.horizon ?? WholeNumber(30)).checked("horizon", in: 1...maxHorizon)
         let levels = body.levels ?? [80, 95]
         // 0.5 + level / 200 must stay below 1 in floating point (99.99999999999999 rounds to 1: no quantile).
@@ -109,7 +116,7 @@ struct ForecastRoutes {
                         let (fitted, f, exogNote) = try await Compute.runThrowing {
                             try Self.fitAndForecast(
                                 model, history: history, firstDay: firstDay, stepDays: stepDays, period: usablePeriod,
-                                horizon: horizon, levels: levels, exog: exog)
+                                horizon: horizon, levels: levels, exog: exog, budget: budget)
                         }
                         // Huge inputs (1e170) can overflow a model's arithmetic: that model reports it, the others answer.
                         guard f.mean.allSatisfy(\.isFinite), f.intervals.allSatisfy({ $0.lower.allSatisfy(\.isFinite) && $0.upper.allSatisfy(\.isFinite) }) else {
@@ -141,21 +148,21 @@ struct ForecastRoutes {
     /// Fits one model, with the exogenous regressors where the family supports them, and forecasts.
     static func fitAndForecast(
         _ model: ModelType, history: [Double], firstDay: Int32, stepDays: Double, period: Int,
-        horizon: Int, levels: [Double], exog: [String: [Double]]
+        horizon: Int, levels: [Double], exog: [String: [Double]], budget: TimeBudget? = nil
     ) throws -> (any FittedForecaster, Forecast, String?) {
         let n = history.count
         if exog.isEmpty {
-            let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period, horizon: horizon)
+            let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period, horizon: horizon, budget: budget)
             return (fitted, fitted.forecast(horizon: horizon, levels: levels), nil)
         }
         let names = exog.keys.sorted()
         switch model {
         case .holtWinters:
-            let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period, horizon: horizon)
+            let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period, horizon: horizon, budget: budget)
             return (fitted, fitted.forecast(horizon: horizon, levels: levels), "exponential smoothing has no exogenous regressors: exog ignored")
         case .sarimax:
             let rows = (0..<(n + horizon)).map { t in names.map { exog[$0]![t] } }
-            let fitted = try SARIMAX.fitAuto(history, period: period, exog: Array(rows[..<n]))
+            let fitted = try SARIMAX.fitAuto(history, period: period, exog: Array(rows[..<n]), budget: budget)
             let f = try fitted.forecast(horizon: horizon, levels: levels, exog: Array(rows[n...]))
             return (fitted, f, nil)
         case .prophet:
