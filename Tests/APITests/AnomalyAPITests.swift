@@ -110,6 +110,36 @@ struct AnomalyAPITests {
         }
     }
 
+    /// Path parameters arrive percent-decoded (Hummingbird 2 hands them over as sent): a series id with a colon
+    /// is the same series whether the client encodes it or not; ids are still checked after decoding.
+    @Test(arguments: Backend.allCases)
+    func percentEncodedSeriesIDsRoundTripThroughFitAndPredict(_ backend: Backend) async throws {
+        let fixture = try await APIFixture.make(backend)
+        defer { Task { await fixture.close() } }
+        try await fixture.test(workers: true) { client in
+            let body = #"{"timestamps":[1,2,3,4,5,6],"values":[10,11,9,10,12,10]}"#
+            let fit = try await post(client, "/fit/host%3Acpu%2Ecore%5F0", body)
+            #expect(fit.status == .ok, "\(fit.error)")
+            #expect(fit.object["series_id"] as? String == "host:cpu.core_0")
+            for uri in ["/predict/host%3Acpu%2Ecore%5F0", "/predict/host%3acpu.core_0", "/predict/host:cpu.core_0"] {
+                let r = try await post(client, uri, #"{"timestamp":7,"value":30}"#)
+                #expect(r.status == .ok, "\(uri): \(r.error)")
+                #expect(r.object["series_id"] as? String == "host:cpu.core_0", "\(uri)")
+                #expect(r.object["model_version"] as? String == "v1", "\(uri)")
+                #expect(r.object["anomaly"] as? Bool == true, "\(uri)")
+            }
+            let plot = try await client.get("/plot?series_id=host%3Acpu.core_0")
+            #expect(plot.status == .ok)
+            // Decoded, an id is held to the same characters: a space or a slash is refused, a malformed escape too.
+            for (uri, words) in [("/fit/a%20b", "series_id must be"), ("/fit/..%2F..%2Fetc", "series_id must be"),
+                                 ("/fit/a%zz", "series_id is not valid percent-encoding"), ("/fit/a%0Ab", "series_id must not contain control characters")] {
+                let r = try await post(client, uri, body)
+                #expect(r.status == .badRequest, "\(uri)")
+                #expect(r.error.contains(words), "\(uri): \(r.error)")
+            }
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func plotIsAnEscapedHTMLPageWithTheBaseline(_ backend: Backend) async throws {
         let fixture = try await APIFixture.make(backend)

@@ -105,7 +105,7 @@ struct AnomalyRoutes {
     }
 
     static func seriesID(_ context: AlmanacContext) throws -> String {
-        let id = context.parameters.get("series_id") ?? ""
+        let id = try PathParams(context).string("series_id")
         try validateSeriesID(id)
         return id
     }

@@ -101,7 +101,7 @@ struct OpsRoutes {
             return try JSONResponse.raw(Self.view(record), status: .created)
         }
         registry.add(router, .put, "/model-params/{id}/activate", summary: "Make a parameter set the active one of its model type") { _, context in
-            let raw = context.parameters.get("id") ?? ""
+            let raw = try PathParams(context).string("id")
             guard let id = Int(raw), id > 0 else { throw APIError.badRequest("id must be a positive integer (got \"\(raw.prefix(40))\")") }
             guard let record = try await runtime.store.activateModelParams(id: id) else { throw APIError.notFound("unknown model-params id \(id)") }
             return try JSONResponse.raw(Self.view(record))

@@ -16,7 +16,7 @@ struct QueryRoutes {
             return try JSONResponse.make(try await runtime.store.uploads(limit: limit, offset: offset))
         }
         registry.add(router, .get, "/metadata/{batch_num}", summary: "One upload's metadata and status") { _, context in
-            let batch = context.parameters.get("batch_num") ?? ""
+            let batch = try PathParams(context).string("batch_num")
             guard let record = try await runtime.store.upload(batchNum: batch) else {
                 throw APIError.notFound("unknown batch_num \"\(batch.prefix(100))\"")
             }
@@ -79,7 +79,7 @@ struct JobRoutes {
             return try JSONResponse.raw(jobs.map(Self.view))
         }
         registry.add(router, .get, "/jobs/{id}", summary: "One job") { _, context in
-            let id = context.parameters.get("id") ?? ""
+            let id = try PathParams(context).string("id")
             guard let job = try await runtime.store.job(id: id) else { throw APIError.notFound("unknown job id \"\(id.prefix(100))\"") }
             return try JSONResponse.raw(Self.view(job))
         }
