@@ -1,8 +1,9 @@
 /// A wall-clock limit on a model's search, e.g. the time a synchronous request may spend fitting: the
 /// instant it runs out and how long it was (for the note that says a search was cut short).
 ///
-/// A search looks at it between steps (candidate fits), never inside one, so it can overrun by one step;
-/// and a search that has no model yet finishes its first step whatever the budget, so a model comes back.
+/// A search looks at it between its steps (candidate fits, and BFGS iterations inside a fit), so it can
+/// overrun by one step; a search that has no model yet finishes its first fit whatever the budget, so a
+/// model comes back.
 public struct TimeBudget: Sendable, Equatable, CustomStringConvertible {
     /// When the budget runs out, on the continuous clock.
     public let deadline: ContinuousClock.Instant

@@ -11,7 +11,7 @@ import Darwin
 /// the initial states within the usual bounds: 1e-4 < alpha < 1 - 1e-4, beta = alpha beta* and
 /// gamma = (1 - alpha) gamma* with beta*, gamma* in (1e-4, 1 - 1e-4), 0.8 < phi < 0.98 (statsmodels'
 /// ETSModel defaults). The bounds are enforced by logistic transforms; BFGS does the search.
-/// ``fitCombination(_:period:weighting:horizon:bootstrapSeries:initialStates:budget:)`` backcasts the initial
+/// ``fitCombination(_:period:weighting:horizon:bootstrapSeries:initialStates:validation:budget:)`` backcasts the initial
 /// states of the non-seasonal forms instead (``ETSInitialStates/backcast``).
 public enum HoltWinters {
     /// Seasonal periods above this are not modelled: the initial seasonal states would dominate the
