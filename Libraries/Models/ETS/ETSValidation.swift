@@ -43,6 +43,8 @@ extension HoltWinters {
         // Forms below the combination's minimum weight on the whole series are left out of the refits.
         let weighted = Set(all.members.map(\.spec) + onlyAdditive.members.map(\.spec))
         let forms = fits.filter { weighted.contains($0.spec) }
+        // MASE's seasonal scale: the seasonal forms' period (1 when none was fitted).
+        let period = fits.map(\.period).max() ?? 1
         var errorAll = 0.0, errorAdditive = 0.0
         for (done, cut) in cuts.enumerated() {
             let train = Array(y[..<cut]), test = Array(y[cut..<(cut + horizon)])
@@ -59,7 +61,6 @@ extension HoltWinters {
                   let b = try? combine(refitsAdditive, train).forecast(horizon: horizon, levels: []).mean,
                   a.allSatisfy(\.isFinite), b.allSatisfy(\.isFinite)
             else { return nil }
-            let period = fits[0].period
             errorAll += AccuracyMetrics.mase(actual: test, forecast: a, insample: train, period: period)
             errorAdditive += AccuracyMetrics.mase(actual: test, forecast: b, insample: train, period: period)
         }
