@@ -27,13 +27,14 @@ public struct ETSValidation: Sendable, Equatable, Codable {
 
 extension HoltWinters {
     /// The forms to combine: every fit, or the additive-error fits when validation says they forecast
-    /// better (see ``ETSValidation``). Returns the chosen fits and a note saying what was decided, or nil
+    /// better (see ``ETSValidation``). Returns the chosen fits, their combination on `y` (built here to find
+    /// the weighted forms, so the caller need not build it again) and a note saying what was decided, or nil
     /// when no validation was possible (too short, one error type only). With a `budget` that runs out
     /// before the last refit, every fit, with a note that validation was stopped.
     static func chooseErrorType(
         _ y: [Double], fits: [ETSFit], validation: ETSValidation, horizon: Int, budget: TimeBudget? = nil,
         combine: ([ETSFit], [Double]) throws -> ETSCombination
-    ) -> (fits: [ETSFit], note: String)? {
+    ) -> (fits: [ETSFit], combination: ETSCombination, note: String)? {
         let additive = fits.filter { $0.spec.error == .additive }
         guard horizon >= 1, validation.folds >= 1, !additive.isEmpty, additive.count < fits.count else { return nil }
         let cuts = (1...validation.folds).map { y.count - $0 * horizon }.filter { $0 >= validation.minimumTraining }
@@ -51,7 +52,7 @@ extension HoltWinters {
             var refits: [ETSFit] = []
             for form in forms {
                 if let budget, budget.isExhausted {
-                    return (fits, "validation stopped after \(done) of \(cuts.count) held-out windows: \(budget) reached; all forms combined")
+                    return (fits, all, "validation stopped after \(done) of \(cuts.count) held-out windows: \(budget) reached; all forms combined")
                 }
                 if let r = refit(form, on: train) { refits.append(r) }
             }
@@ -68,17 +69,17 @@ extension HoltWinters {
         let scores = "summed MASE \(rounded(errorAdditive)) additive-error forms, \(rounded(errorAll)) all forms"
         let windows = "\(cuts.count) held-out window\(cuts.count == 1 ? "" : "s") of \(horizon) points"
         if errorAdditive < errorAll {
-            return (additive, "validation on \(windows): additive-error forms only (\(scores))")
+            return (additive, onlyAdditive, "validation on \(windows): additive-error forms only (\(scores))")
         }
-        return (fits, "validation on \(windows): all forms (\(scores))")
+        return (fits, all, "validation on \(windows): all forms (\(scores))")
     }
 
-    /// `fit`'s form fitted again to `y`, with the same kind of initial states.
+    /// `fit`'s form fitted again to `y`, with the same kind of initial states; nil when `y` is too short
+    /// for it (the rule of ``fitCandidates(_:period:initialStates:budget:)``).
     static func refit(_ fit: ETSFit, on y: [Double]) -> ETSFit? {
-        if fit.initialStates == .backcast { return estimateBackcast(y, spec: fit.spec, notes: []) }
         let m = fit.spec.hasSeason ? fit.period : 1
-        guard y.count > fit.spec.parameterCount(period: m) + 3, !fit.spec.hasSeason || y.count >= 2 * m else { return nil }
-        return estimate(y, spec: fit.spec, m: m, notes: [])
+        guard hasRoom(for: fit.spec, n: y.count, m: m, initialStates: fit.initialStates) else { return nil }
+        return fitForm(y, spec: fit.spec, m: m, initialStates: fit.initialStates)
     }
 
     private static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }

@@ -96,13 +96,11 @@ public enum HoltWinters {
             }
             return try ETSCombination(members: fits)
         }
-        var fits = candidates.fits, notes = candidates.notes
-        if let validation, let choice = chooseErrorType(y, fits: fits, validation: validation, horizon: horizon, budget: budget, combine: combine) {
-            fits = choice.fits
-            notes.append(choice.note)
+        let choice = validation.flatMap {
+            chooseErrorType(y, fits: candidates.fits, validation: $0, horizon: horizon, budget: budget, combine: combine)
         }
-        var combination = try combine(fits, y)
-        combination.summary.notes = notes + combination.summary.notes
+        var combination = try choice?.combination ?? combine(candidates.fits, y)
+        combination.summary.notes = candidates.notes + (choice.map { [$0.note] } ?? []) + combination.summary.notes
         return combination
     }
 
@@ -141,7 +139,7 @@ public enum HoltWinters {
                     if spec.hasSeason && m == 1 { continue }
                     if !positive && spec.usesMultiplication { continue }
                     if error == .additive && season == .multiplicative { continue }
-                    if n <= spec.parameterCount(period: m, initialStates: initialStates) + 3 { continue }
+                    if !hasRoom(for: spec, n: n, m: m, initialStates: initialStates) { continue }
                     specs.append(spec)
                 }
             }
@@ -155,12 +153,23 @@ public enum HoltWinters {
                 notes.append("stopped after \(i) of \(specs.count) forms: \(budget) reached")
                 break
             }
-            let fit = initialStates == .backcast && !spec.hasSeason
-                ? estimateBackcast(y, spec: spec, notes: [])
-                : estimate(y, spec: spec, m: spec.hasSeason ? m : 1, notes: [])
-            if let fit { fits.append(fit) }
+            if let fit = fitForm(y, spec: spec, m: m, initialStates: initialStates) { fits.append(fit) }
         }
         return Candidates(fits: fits.filter { $0.aicc.isFinite }, considered: specs.count, notes: notes)
+    }
+
+    /// Whether `n` observations support `spec` with seasonal period `m`: at least four more than its
+    /// parameters, and two full seasons for a seasonal form.
+    static func hasRoom(for spec: ETSSpec, n: Int, m: Int, initialStates: ETSInitialStates) -> Bool {
+        n > spec.parameterCount(period: m, initialStates: initialStates) + 3 && (!spec.hasSeason || n >= 2 * m)
+    }
+
+    /// `spec` fitted to `y`: a non-seasonal form's initial states backcast when `initialStates` says so,
+    /// estimated otherwise.
+    static func fitForm(_ y: [Double], spec: ETSSpec, m: Int, initialStates: ETSInitialStates) -> ETSFit? {
+        initialStates == .backcast && !spec.hasSeason
+            ? estimateBackcast(y, spec: spec, notes: [])
+            : estimate(y, spec: spec, m: spec.hasSeason ? m : 1, notes: [])
     }
 
     /// Fits one form. A form the data cannot support is simplified (season dropped when there are fewer
