@@ -2,7 +2,7 @@
 # Fuzzes the CSV reader, the sales header and the field parsers with libFuzzer + AddressSanitizer.
 # Usage: Fuzz/CSVFuzz/run.sh [seconds = 60] [more libFuzzer flags...]
 # Exits non-zero when libFuzzer finds a crash, a failed check, a leak or a timeout; the input is
-# saved under crashes/ — turn it into a regression test in Tests/PipelineTests/CSV.
+# saved under crashes/ — turn it into a regression test in Tests/CSVTests.
 # New interesting inputs go to work-corpus/ (not committed); corpus/ holds the committed seeds.
 set -euo pipefail
 cd "$(dirname "$0")"

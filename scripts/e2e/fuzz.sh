@@ -4,7 +4,7 @@
 # package's builds never see the sanitizer) and checks every input against a naive reference parser and
 # the stdlib (see Fuzz/CSVFuzz/README.md). ALMANAC_FUZZ_SECONDS (default 60) bounds the run. Fails on a
 # crash, a failed check, a sanitizer report, a leak or a timeout, printing the input that did it; that
-# input then becomes a regression test in Tests/PipelineTests/CSV.
+# input then becomes a regression test in Tests/CSVTests.
 set -euo pipefail
 cd "$(dirname "$0")/../../Fuzz/CSVFuzz"
 seconds="${ALMANAC_FUZZ_SECONDS:-60}"

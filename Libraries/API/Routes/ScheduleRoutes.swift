@@ -1,3 +1,4 @@
+import CSV
 import Crypto
 import Config
 import Foundation
@@ -204,7 +205,7 @@ struct ScheduleRoutes {
     /// Reads the uploaded CSV with the caller's column names. A missing column is a 400 naming it; a bad date or
     /// time, or a repeated (entity, date), a 400 naming the line.
     static func parse(path: String, mapping: Mapping) throws -> [ScheduleRecordRow] {
-        var reader = try CSVReader(path: path)
+        var reader = try CSVReader(path: path, separator: .sniff)
         var columns: [Int]?
         var rows: [ScheduleRecordRow] = []
         var seen: [String: Int] = [:]

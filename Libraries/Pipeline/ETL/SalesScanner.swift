@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSV
 public import Store
 
 /// Reads a sales CSV once, streaming: validates every row and hands the good ones to `emit`.
@@ -14,7 +15,7 @@ public enum SalesScanner {
         var summary = ScanSummary()
         let reader: CSVReader
         do {
-            reader = try CSVReader(path: path)
+            reader = try CSVReader(path: path, separator: .sniff)
         } catch let error as CSVError {
             summary.fatal = "cannot read the stored file: \(error.message)"
             return summary
@@ -25,7 +26,7 @@ public enum SalesScanner {
 
     public static func scan(bytes: [UInt8], emit: (SalesRow) throws -> Void) throws -> ScanSummary {
         var summary = ScanSummary()
-        try scan(reader: CSVReader(bytes: bytes), summary: &summary, emit: emit)
+        try scan(reader: CSVReader(bytes: bytes, separator: .sniff), summary: &summary, emit: emit)
         return summary
     }
 
@@ -120,7 +121,7 @@ public enum SalesFileCheck {
             bytes.removeSubrange((lastBreak + 1)...)
         }
         if String(validating: bytes, as: UTF8.self) == nil { return "the file is not UTF-8 text" }
-        var reader = CSVReader(bytes: bytes)
+        var reader = CSVReader(bytes: bytes, separator: .sniff)
         var header: SalesHeader?
         var dataRow = false
         struct Enough: Error {}

@@ -1,7 +1,7 @@
 // Throughput of the CSV reader and the sales field parsers on a generated file.
 // Usage: CSVBench [rows = 1000000]   (build in release: bench.sh)
 import Foundation
-import Pipeline
+import CSV
 
 let rowCount = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1_000_000 : 1_000_000
 let path = FileManager.default.temporaryDirectory.appendingPathComponent("csv-bench-\(getpid()).csv").path

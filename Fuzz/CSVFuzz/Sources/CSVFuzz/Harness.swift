@@ -1,5 +1,5 @@
 import CFuzzerDriver
-import Pipeline
+import CSV
 
 /// The executable's entry point under SwiftPM (which links `main` to `<module>_main`): hands
 /// control to libFuzzer's driver with the command line.
@@ -59,7 +59,16 @@ enum Harness {
             }
         }
 
-        // 3. Header and field parsers on every field, and on the whole input as one field.
+        // 3. Other separators: named and sniffed, whole and in small chunks, the reader agrees with the reference.
+        for separator in [CSVSeparator.semicolon, .tab, .sniff] {
+            let expected = ReferenceCSV.parse(bytes, separator: separator)
+            let whole = ReferenceCSV.stream(bytes, chunk: roomy, maxField: roomy, maxRecord: roomy, separator: separator)
+            check(whole == expected, "\(separator) reader disagrees with reference:\n\(whole)\n\(expected)")
+            let pieces = ReferenceCSV.stream(bytes, chunk: chunk, maxField: roomy, maxRecord: roomy, separator: separator)
+            check(pieces == expected, "\(separator) chunk \(chunk) disagrees with reference:\n\(pieces)\n\(expected)")
+        }
+
+        // 4. Header and field parsers on every field, and on the whole input as one field.
         for (index, record) in reference.records.enumerated() {
             let strings = record.fields.map { String(decoding: $0, as: UTF8.self) }
             if index == 0, let header = try? SalesHeader.resolve(strings, line: record.line) {

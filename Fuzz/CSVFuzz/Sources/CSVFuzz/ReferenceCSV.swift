@@ -1,1 +1,1 @@
-../../../../Tests/PipelineTests/CSV/ReferenceCSV.swift
+../../../../Tests/CSVTests/ReferenceCSV.swift

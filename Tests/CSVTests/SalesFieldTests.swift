@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Pipeline
+@testable import CSV
 
 @Suite("Sales header")
 struct SalesHeaderTests {

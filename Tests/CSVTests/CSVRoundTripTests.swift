@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Pipeline
+@testable import CSV
 
 /// What a generated sales file should read back as.
 struct CSVSalesChecksum: Equatable {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Pipeline
+@testable import CSV
 
 /// A record as read: its line and its fields.
 struct CSVTestRow: Equatable, CustomStringConvertible {

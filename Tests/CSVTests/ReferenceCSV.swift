@@ -1,4 +1,4 @@
-import Pipeline
+import CSV
 
 /// A deliberately naive CSV parser over the whole input, written straight from the grammar that
 /// `CSVReader` documents, to check the streaming reader against (unit tests and the fuzz harness).
@@ -20,13 +20,31 @@ enum ReferenceCSV {
         }
     }
 
-    static func parse(_ b: [UInt8]) -> Outcome {
+    /// `separator`'s byte; for `.sniff`, the most frequent of `,` `;` and tab outside quotes on the first
+    /// non-empty line, comma first, then semicolon, then tab on a tie (CSVSeparator's rule, written again here).
+    static func separatorByte(_ separator: CSVSeparator, _ b: [UInt8]) -> UInt8 {
+        if let byte = separator.byte { return byte }
+        var start = (b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) ? 3 : 0
+        while start < b.count && (b[start] == 0x0A || b[start] == 0x0D) { start += 1 }
+        var header: [UInt8] = []
+        var inQuotes = false
+        for c in b[start...] {
+            if c == 0x22 { inQuotes = !inQuotes }
+            if !inQuotes && (c == 0x0A || c == 0x0D) { break }
+            if !inQuotes { header.append(c) }
+        }
+        let counts = [0x2C, 0x3B, 0x09].map { sep in header.filter { $0 == sep }.count }
+        let best = counts.max()!
+        return best == 0 ? 0x2C : [UInt8(0x2C), 0x3B, 0x09][counts.firstIndex(of: best)!]
+    }
+
+    static func parse(_ b: [UInt8], separator: CSVSeparator = .comma) -> Outcome {
         var out = Outcome()
         let n = b.count
         let lf: UInt8 = 0x0A
         let cr: UInt8 = 0x0D
         let quote: UInt8 = 0x22
-        let comma: UInt8 = 0x2C
+        let comma = separatorByte(separator, b)
         var i = 0
         var line = 1
         if n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { i = 3 }
@@ -121,9 +139,10 @@ enum ReferenceCSV {
 
     /// What `CSVReader` makes of the same bytes, in the same shape.
     static func stream(
-        _ bytes: [UInt8], chunk: Int = CSVReader.defaultChunkSize, maxField: Int = 100_000, maxRecord: Int = 1 << 20
+        _ bytes: [UInt8], chunk: Int = CSVReader.defaultChunkSize, maxField: Int = 100_000, maxRecord: Int = 1 << 20,
+        separator: CSVSeparator = .comma
     ) -> Outcome {
-        var reader = CSVReader(bytes: bytes, maxFieldBytes: maxField, maxRecordBytes: maxRecord, chunkSize: chunk)
+        var reader = CSVReader(bytes: bytes, maxFieldBytes: maxField, maxRecordBytes: maxRecord, chunkSize: chunk, separator: separator)
         var out = Outcome()
         do {
             try reader.forEachRecord { record in

@@ -8,6 +8,9 @@ import Darwin
 
 /// Streams RFC 4180 records from a file (or an in-memory byte array) in fixed-size chunks.
 ///
+/// Fields are separated by a comma unless another `separator` is named or `.sniff`ed from the header
+/// (`CSVSeparator`): the grammar below reads the same with `;` or a tab in the comma's place.
+///
 /// Memory is bounded by `maxRecordBytes + chunkSize` whatever the size of the file: the reader
 /// keeps one buffer, reads `chunkSize` bytes at a time into it and hands out each record as
 /// byte slices into that buffer.
@@ -44,6 +47,9 @@ public struct CSVReader: ~Copyable {
     public let maxFieldBytes: Int
     public let maxRecordBytes: Int
     public let chunkSize: Int
+    /// The separator asked for; `.sniff` until the first record has been read.
+    public private(set) var separator: CSVSeparator
+    private var separatorByte: UInt8
 
     private let buffer: UnsafeMutablePointer<UInt8>
     private let capacity: Int
@@ -67,7 +73,7 @@ public struct CSVReader: ~Copyable {
     /// Opens `path` for reading.
     public init(
         path: String, maxFieldBytes: Int = 100_000, maxRecordBytes: Int = 1 << 20,
-        chunkSize: Int = CSVReader.defaultChunkSize
+        chunkSize: Int = CSVReader.defaultChunkSize, separator: CSVSeparator = .comma
     ) throws {
         var fd: Int32
         repeat {
@@ -78,36 +84,38 @@ public struct CSVReader: ~Copyable {
         }
         self.init(
             source: .file(fd, close: true), maxFieldBytes: maxFieldBytes, maxRecordBytes: maxRecordBytes,
-            chunkSize: chunkSize)
+            chunkSize: chunkSize, separator: separator)
     }
 
     /// Reads from an open file descriptor, closing it at the end only when `closeWhenDone`.
     public init(
         fileDescriptor: Int32, closeWhenDone: Bool = false, maxFieldBytes: Int = 100_000,
-        maxRecordBytes: Int = 1 << 20, chunkSize: Int = CSVReader.defaultChunkSize
+        maxRecordBytes: Int = 1 << 20, chunkSize: Int = CSVReader.defaultChunkSize, separator: CSVSeparator = .comma
     ) {
         self.init(
             source: .file(fileDescriptor, close: closeWhenDone), maxFieldBytes: maxFieldBytes,
-            maxRecordBytes: maxRecordBytes, chunkSize: chunkSize)
+            maxRecordBytes: maxRecordBytes, chunkSize: chunkSize, separator: separator)
     }
 
     /// Reads records from bytes already in memory (tests, fuzzing, small uploads). The bytes are
     /// still copied `chunkSize` at a time, through exactly the same code path as a file.
     public init(
         bytes: [UInt8], maxFieldBytes: Int = 100_000, maxRecordBytes: Int = 1 << 20,
-        chunkSize: Int = CSVReader.defaultChunkSize
+        chunkSize: Int = CSVReader.defaultChunkSize, separator: CSVSeparator = .comma
     ) {
         self.init(
             source: .memory(bytes), maxFieldBytes: maxFieldBytes, maxRecordBytes: maxRecordBytes,
-            chunkSize: chunkSize)
+            chunkSize: chunkSize, separator: separator)
     }
 
-    private init(source: Source, maxFieldBytes: Int, maxRecordBytes: Int, chunkSize: Int) {
+    private init(source: Source, maxFieldBytes: Int, maxRecordBytes: Int, chunkSize: Int, separator: CSVSeparator) {
         precondition(maxFieldBytes > 0 && maxRecordBytes > 0 && chunkSize > 0, "CSVReader limits must be positive")
         self.source = source
         self.maxFieldBytes = maxFieldBytes
         self.maxRecordBytes = maxRecordBytes
         self.chunkSize = chunkSize
+        self.separator = separator
+        self.separatorByte = separator.byte ?? 0x2C
         // A partial record of up to maxRecordBytes (+ a CR waiting for its LF) plus one chunk.
         self.capacity = maxRecordBytes + 2 + chunkSize
         self.buffer = .allocate(capacity: capacity)
@@ -261,6 +269,14 @@ public struct CSVReader: ~Copyable {
         if pos == end {
             return atEOF ? .done : .needMore
         }
+        if separator == .sniff {
+            // The header must be whole to be sniffed; needMore's limit check bounds how much is buffered.
+            guard let byte = CSVSeparator.sniff(UnsafeBufferPointer(start: buffer + pos, count: end - pos), complete: atEOF) else {
+                return .needMore
+            }
+            separatorByte = byte
+            separator = byte == 0x3B ? .semicolon : byte == 0x09 ? .tab : .comma
+        }
         return try scanRecord()
     }
 
@@ -270,6 +286,7 @@ public struct CSVReader: ~Copyable {
         let eof = atEOF
         let recordStart = pos
         let recordLine = line
+        let sep = separatorByte
         var i = pos
         var ln = line
         var n = 0
@@ -324,7 +341,7 @@ public struct CSVReader: ~Copyable {
                             break record
                         }
                         let d = b[i]
-                        if d == 0x2C {
+                        if d == sep {
                             i += 1
                             continue record
                         } else if d == 0x0A {
@@ -382,12 +399,11 @@ public struct CSVReader: ~Copyable {
                         break record
                     }
                     let c = b[i]
-                    if c &- 0x2D < 0x53 {  // 0x2D...0x7F: ordinary
+                    if c &- 0x2D < 0x53 && c != sep {  // 0x2D...0x7F but the separator: ordinary
                         i += 1
                         continue
                     }
-                    switch c {
-                    case 0x2C, 0x0A, 0x0D:
+                    if c == sep || c == 0x0A || c == 0x0D {
                         if c == 0x0D && i + 1 == e && !eof {
                             return needMore(fieldStart: start, fieldLine: fieldLine, quoted: false)
                         }
@@ -397,7 +413,7 @@ public struct CSVReader: ~Copyable {
                         bounds[2 * n] = start
                         bounds[2 * n + 1] = i
                         n += 1
-                        if c == 0x2C {
+                        if c == sep {
                             i += 1
                             continue record
                         }
@@ -405,6 +421,8 @@ public struct CSVReader: ~Copyable {
                         i += (c == 0x0D && i + 1 < e && b[i + 1] == 0x0A) ? 2 : 1
                         ln += 1
                         break record
+                    }
+                    switch c {
                     case 0x22:
                         throw CSVError(line: ln, message: "quote inside unquoted field")
                     case 0:
