@@ -69,17 +69,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Libraries/Jobs", swiftSettings: strict),
+        // The application's use cases over Store, Jobs, Models and CSV: no HTTP, no Postgres or Redis client.
         .target(
-            name: "Pipeline",
+            name: "Workflows",
             dependencies: [
-                "Store", "Jobs", "Models", "CSV", "Config", "Redis", "Postgres",
+                "Store", "Jobs", "Models", "CSV", "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Libraries/Pipeline", swiftSettings: strict),
+            path: "Libraries/Workflows", swiftSettings: strict),
         // Prometheus metrics (swift-metrics backend), the HTTP metrics middleware and the workers' /metrics server.
         .target(
             name: "Observability",
@@ -95,7 +94,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Pipeline", "CSV", "Store", "Jobs", "Models", "Config", "Redis", "Observability",
+                "Workflows", "CSV", "Store", "Jobs", "Models", "Config", "Redis", "Observability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -107,22 +106,32 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Libraries/API", swiftSettings: strict),
-        // Executables: composition roots only.
+        // Configuration to a ServiceGroup: the store and queue opened, the workers, sweeper, retention and the API composed.
+        .target(
+            name: "Runtime",
+            dependencies: [
+                "API", "Workflows", "Observability", "Store", "Jobs", "Config", "Redis", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Libraries/Runtime", swiftSettings: strict),
+        // Executables: a few lines each over Runtime.
         .executableTarget(
             name: "UploadAPI",
-            dependencies: ["API", "Pipeline", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/UploadAPI", swiftSettings: strict),
         .executableTarget(
             name: "ETLWorker",
-            dependencies: ["Pipeline", "Config", "Observability", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/ETLWorker", swiftSettings: strict),
         .executableTarget(
             name: "ForecastWorker",
-            dependencies: ["Pipeline", "Config", "Observability", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/ForecastWorker", swiftSettings: strict),
         .executableTarget(
             name: "TrainWorker",
-            dependencies: ["Pipeline", "Config", "Observability", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/TrainWorker", swiftSettings: strict),
         .executableTarget(
             name: "QueueProbe",
@@ -155,11 +164,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ], path: "Tests/JobsTests", swiftSettings: strict),
         .testTarget(name: "CSVTests", dependencies: ["CSV"], path: "Tests/CSVTests", swiftSettings: strict),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "TestSupport"], path: "Tests/PipelineTests", swiftSettings: strict),
+        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Store", "TestSupport"], path: "Tests/WorkflowsTests", swiftSettings: strict),
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Pipeline", "Store", "Jobs", "Redis", "Config", "TestSupport", "Observability", "Models",
+                "API", "Runtime", "Workflows", "Store", "Jobs", "Redis", "Config", "TestSupport", "Observability", "Models",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

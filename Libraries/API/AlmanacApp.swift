@@ -4,7 +4,7 @@ import Logging
 import NIOPosix
 import Redis
 import Observability
-public import Pipeline
+public import Workflows
 public import ServiceLifecycle
 
 /// Builds the HTTP application: every route collection, the middleware, and (embedded mode) the in-process workers.

@@ -44,6 +44,9 @@ public struct AlmanacConfiguration: Sendable, Equatable {
     /// Per-IP quotas of the work-schedule API (429 above them), per sliding hour.
     public var sessionCreateQuotaPerHour: Int = 60
     public var trainQuotaPerHour: Int = 30
+    /// After SIGTERM a process stops taking work and has this long to finish or hand back what it holds
+    /// before it exits (0 on time; work still held is handed back to the queue).
+    public var shutdownSeconds: Double = 8
 
     /// True when no external servers are configured: one process, SQLite, in-process queue.
     public var isEmbedded: Bool { databaseURL == nil && redisURL == nil }
@@ -118,6 +121,7 @@ extension AlmanacConfiguration {
         var withQuotas = config
         withQuotas.sessionCreateQuotaPerHour = try reader.int("SESSION_CREATE_QUOTA_PER_HOUR", default: 60, range: 1...1_000_000)
         withQuotas.trainQuotaPerHour = try reader.int("TRAIN_QUOTA_PER_HOUR", default: 30, range: 1...1_000_000)
+        withQuotas.shutdownSeconds = try reader.double("SHUTDOWN_SECONDS", default: 8, range: 2...3600)
         return withQuotas
     }
 

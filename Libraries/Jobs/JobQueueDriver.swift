@@ -45,6 +45,9 @@ public protocol JobQueueDriver: Sendable {
     func deadLetters(queue: QueueName, limit: Int) async throws -> [DeadLetter]
     /// Deletes everything belonging to the queue (tests and admin).
     func purge(queue: QueueName) async throws
+    /// Closes the driver's connections (after the consumers have stopped); the in-process queue has none.
+    func shutdown() async
+
 }
 
 extension JobQueueDriver {
@@ -58,4 +61,8 @@ extension JobQueueDriver {
     public func retryLater(_ delivery: Delivery, delay: Duration, error: String) async throws {
         try await retryLater(delivery, delay: delay, error: error, countsAsAttempt: true)
     }
+}
+
+extension JobQueueDriver {
+    public func shutdown() async {}
 }

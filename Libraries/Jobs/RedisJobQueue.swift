@@ -16,6 +16,8 @@ public final class RedisJobQueue: JobQueueDriver {
     private let keyPrefix: String
     private let loadedScripts = Mutex<[String: String]>([:])
 
+    public func shutdown() async { await client.shutdown() }
+
     public init(client: RedisClient, keyPrefix: String = "") {
         self.client = client
         self.keyPrefix = keyPrefix

@@ -3,6 +3,7 @@ import Config
 import Logging
 import ServiceLifecycle
 import Store
+public import Workflows
 
 /// Pushes again the jobs the database shows unfinished and idle: at start (idle for half the limit)
 /// and then periodically. The database, not the queue, is the record of what was accepted, so a lost

@@ -5,6 +5,7 @@ import Postgres
 import Redis
 public import ServiceLifecycle
 public import Store
+public import Workflows
 
 /// The three worker kinds; each process runs one or (embedded) all of them.
 public enum WorkerKind: String, Sendable, CaseIterable {
@@ -47,7 +48,7 @@ public enum WorkerServices {
             let every = JobHeartbeat.interval(requeueAfterSeconds: runtime.config.requeueAfterSeconds)
             services.append(JobWorker(
                 driver: runtime.queue, queue: kind.queue, concurrency: runtime.config.workerConcurrency,
-                retry: runtime.retryPolicy, hooks: hooks, logger: logger,
+                retry: runtime.retryPolicy, gracePeriod: AlmanacServices.handlerGracePeriod(runtime.config), hooks: hooks, logger: logger,
                 handler: { message in
                     try await JobHeartbeat.touching(message.id, in: store, every: every) {
                         try await Outage.classifying { try await handler(message) }
@@ -56,6 +57,18 @@ public enum WorkerServices {
         }
         services.append(RequeueSweeper(runtime: runtime, queues: kinds.map(\.queue)))
         return services
+    }
+}
+
+/// Job handlers of the train queue, by job type. Each fit is a new immutable model version.
+public enum TrainHandlers {
+    public static func make(runtime: AlmanacRuntime) -> [String: @Sendable (JobMessage) async throws -> Void] {
+        let anomaly = AnomalyFitHandler(runtime: runtime)
+        let schedule = ScheduleFitHandler(runtime: runtime)
+        return [
+            TrainJobType.anomalyFit: { try await anomaly.handle($0) },
+            TrainJobType.scheduleFit: { try await schedule.handle($0) },
+        ]
     }
 }
 

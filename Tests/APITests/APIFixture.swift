@@ -6,7 +6,8 @@ import HummingbirdTesting
 import Jobs
 import Logging
 import NIOCore
-import Pipeline
+import Runtime
+import Workflows
 import Redis
 import ServiceLifecycle
 import Store
@@ -58,7 +59,7 @@ struct APIFixture: Sendable {
     func test<Value: Sendable>(
         workers: Bool = false, live: Bool = false, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
-        let services = workers ? EmbeddedSuite.services(runtime: runtime) : []
+        let services = workers ? AlmanacServices.embeddedWorkers(runtime: runtime) : []
         let app = try AlmanacApp.buildApplication(runtime: runtime, services: services)
         return try await app.test(live ? .live : .router) { client in try await body(client) }
     }

@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Jobs
 import NIOCore
-import Pipeline
+import Workflows
 import Store
 import Testing
 

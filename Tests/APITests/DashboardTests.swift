@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Jobs
 import NIOCore
-import Pipeline
+import Workflows
 import Store
 import Testing
 

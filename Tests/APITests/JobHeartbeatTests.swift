@@ -1,5 +1,6 @@
 import Jobs
-@testable import Pipeline
+@testable import Runtime
+import Workflows
 import ServiceLifecycle
 import Store
 import Synchronization

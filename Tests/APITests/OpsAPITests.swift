@@ -8,7 +8,7 @@ import NIOCore
 import Models
 import NIOPosix
 import Observability
-import Pipeline
+import Workflows
 import Store
 import Testing
 

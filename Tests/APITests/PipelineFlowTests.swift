@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Jobs
-import Pipeline
+import Workflows
 import Store
 import Testing
 

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Jobs
-import Pipeline
+import Workflows
 import Store
 import TestSupport
 import Testing

@@ -1,4 +1,4 @@
-import Pipeline
+import Workflows
 import Store
 import Testing
 

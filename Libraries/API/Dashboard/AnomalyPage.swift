@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Models
-import Pipeline
+import Workflows
 import Store
 
 /// `/dashboard/anomaly`: pick a series and a version of its baseline (seed 004) and see the training data,

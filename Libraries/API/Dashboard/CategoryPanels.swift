@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+import Workflows
 import Store
 
 /// The category's daily history with the three models' forecasts and 95% bands on one chart.

@@ -1,5 +1,5 @@
 import Hummingbird
-import Pipeline
+import Workflows
 
 /// What a panel is given to render: the runtime (store, queue) and the page's request.
 struct PanelContext: Sendable {

@@ -1,7 +1,7 @@
 import Config
 import Foundation
 import Jobs
-import Pipeline
+import Workflows
 import Store
 
 /// Upload by drag-and-drop or file picker. Without JavaScript the form posts to `/dashboard/upload` and

@@ -1,4 +1,4 @@
-import Pipeline
+import Workflows
 import Store
 
 /// Anomaly baselines (seed 004): how many series have one, and a form that opens a version on the

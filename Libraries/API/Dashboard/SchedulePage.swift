@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Models
 import NIOCore
-import Pipeline
+import Workflows
 import Store
 
 /// `/dashboard/schedule`: one entity's predicted start and end times over a window of days around a date

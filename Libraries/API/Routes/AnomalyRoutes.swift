@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Models
 import NIOCore
-import Pipeline
+import Workflows
 import Store
 
 /// Seed 004's anomaly API: `POST /fit/{series_id}` (a new immutable baseline version, fitted by train-worker),

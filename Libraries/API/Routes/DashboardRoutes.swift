@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import NIOPosix
-import Pipeline
+import Workflows
 import Store
 
 /// The dashboard: server-rendered pages at `/` and under `/dashboard/`, readable without JavaScript.

@@ -2,7 +2,7 @@ import Config
 import Foundation
 import Hummingbird
 import Models
-import Pipeline
+import Workflows
 import Store
 
 /// `POST /forecast`: stateless inference for scripts (seed 001's inference endpoint), computed synchronously

@@ -4,7 +4,7 @@ import Hummingbird
 import Jobs
 import Models
 import Observability
-import Pipeline
+import Workflows
 import Store
 
 /// Operator endpoints: process and queue health, and the model registry (seed 001's `GET /models`).

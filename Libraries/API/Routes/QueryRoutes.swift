@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Jobs
-import Pipeline
+import Workflows
 import Store
 
 /// Seed 003's read endpoints: upload metadata, invoice data, forecasts; plus backtest accuracy.

@@ -6,7 +6,7 @@ import Hummingbird
 import Logging
 import Models
 import NIOPosix
-import Pipeline
+import Workflows
 import Store
 
 /// Seed 000's work-schedule API. Sessions isolate everything: records, model versions and cache entries are

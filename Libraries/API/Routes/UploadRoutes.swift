@@ -3,7 +3,7 @@ import Config
 import Logging
 import Hummingbird
 import NIOPosix
-import Pipeline
+import Workflows
 import Store
 
 /// `POST /upload` (seed 003): streamed to disk while hashed, head checked, deduplicated by SHA-256, queued for ETL.

@@ -1,6 +1,6 @@
 import Foundation
 import Models
-import Pipeline
+import Workflows
 
 /// `/plot`: a self-contained HTML page (no script, no external assets) with an SVG chart of a version's
 /// training points, its baseline and its thresholds; anomalous training points are drawn in red. Every text

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Models
-import Pipeline
+import Workflows
 import Redis
 import Store
 

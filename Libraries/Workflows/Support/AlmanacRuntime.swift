@@ -2,9 +2,9 @@ public import Config
 public import Jobs
 public import Logging
 public import Store
-import Redis
 
-/// What every Almanac process shares: configuration, the store and the queue driver.
+/// What the workflows work with: configuration, the store, the queue driver and a logger. Runtime opens them
+/// from the configuration (`AlmanacRuntime.open`); tests build one over their own store and queue.
 public struct AlmanacRuntime: Sendable {
     public let config: AlmanacConfiguration
     public let store: any Store
@@ -16,21 +16,6 @@ public struct AlmanacRuntime: Sendable {
         self.store = store
         self.queue = queue
         self.logger = logger
-    }
-
-    /// Opens the store (migrating it) and the queue the configuration names.
-    public static func open(config: AlmanacConfiguration, logger: Logger) async throws -> AlmanacRuntime {
-        let store = try await StoreFactory.open(databaseURL: config.databaseURL, sqlitePath: config.sqlitePath, logger: logger)
-        let applied = try await store.migrate()
-        if !applied.isEmpty { logger.info("migrations applied", metadata: ["migrations": "\(applied.joined(separator: ","))"]) }
-        let queue: any JobQueueDriver
-        if let url = config.redisURL {
-            let client = RedisClient(configuration: try RedisConfiguration(url: url), poolSize: config.workerConcurrency + 4, blockingConnections: config.workerConcurrency * WorkerKind.allCases.count + 2)
-            queue = RedisJobQueue(client: client)
-        } else {
-            queue = MemoryJobQueue()
-        }
-        return AlmanacRuntime(config: config, store: store, queue: queue, logger: logger)
     }
 
     public var retryPolicy: RetryPolicy {
@@ -50,36 +35,5 @@ public struct AlmanacRuntime: Sendable {
         } catch {
             logger.warning("push failed; the sweeper will retry", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
         }
-    }
-}
-
-/// Records job state in the database as the worker runner reports it.
-public struct StoreJobHooks: JobHooks {
-    let store: any Store
-    let logger: Logger
-
-    public init(store: any Store, logger: Logger) {
-        self.store = store
-        self.logger = logger
-    }
-
-    public func started(_ message: JobMessage, queue: QueueName) async {
-        await record { try await store.jobStarted(id: message.id, attempt: message.attempt) }
-    }
-
-    public func succeeded(_ message: JobMessage, queue: QueueName) async {
-        await record { try await store.jobFinished(id: message.id, status: .completed, result: nil, error: nil) }
-    }
-
-    public func willRetry(_ message: JobMessage, queue: QueueName, error: String, delay: Duration) async {
-        await record { try await store.jobRetrying(id: message.id, error: error) }
-    }
-
-    public func failed(_ message: JobMessage, queue: QueueName, error: String, deadLettered: Bool) async {
-        await record { try await store.jobFinished(id: message.id, status: .failed, result: nil, error: error) }
-    }
-
-    private func record(_ body: () async throws -> Void) async {
-        do { try await body() } catch { logger.warning("could not record job state", metadata: ["error": "\(error)"]) }
     }
 }

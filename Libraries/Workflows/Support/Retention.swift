@@ -1,7 +1,6 @@
 import Config
 import Foundation
 import Logging
-public import ServiceLifecycle
 import Store
 
 /// Data retention: raw upload files older than `RETENTION_UPLOAD_DAYS` (by modification time; the upload's
@@ -85,28 +84,6 @@ public enum Retention {
             for u in page where u.status == .uploaded || u.status == .processing { out.insert(u.storedFilename) }
             if page.count < 1000 { return out }
             offset += 1000
-        }
-    }
-}
-
-/// Applies the retention policies once at start and then every `interval`, until graceful shutdown.
-public struct RetentionService: Service {
-    public let runtime: AlmanacRuntime
-    public let interval: Duration
-
-    public init(runtime: AlmanacRuntime, interval: Duration = .seconds(3600)) {
-        self.runtime = runtime
-        self.interval = interval
-    }
-
-    public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                _ = try await Retention.run(runtime: runtime, dryRun: false)
-            } catch {
-                runtime.logger.warning("retention run failed", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Models
-import Pipeline
+import Workflows
 import Testing
 
 /// A forecast worker meets whatever the users upload. Every model must return a forecast or an error on

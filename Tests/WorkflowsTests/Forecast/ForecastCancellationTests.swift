@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+import Workflows
 import Store
 import Testing
 
