@@ -281,11 +281,9 @@ public final class PostgresStore: Store {
                    to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), version
             FROM invoice_data WHERE TRUE
             """
-        if let c = q.category { sql.append(" AND category = \(c)") }
-        if let p = q.productID { sql.append(" AND product_id = \(p)") }
-        if let s = q.startDate { sql.append(" AND date >= \(s)::date") }
-        if let e = q.endDate { sql.append(" AND date <= \(e)::date") }
-        sql.append(" ORDER BY date, category, product_id LIMIT \(q.limit) OFFSET \(q.offset)")
+        Self.appendFilters(q, to: &sql)
+        sql.append(q.order == .newestFirst ? " ORDER BY date DESC, category, product_id" : " ORDER BY date, category, product_id")
+        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
         return try await client.query(sql).map { r in
             InvoiceRow(
                 date: try r.decode(String.self, at: 0), productID: try r.decode(String.self, at: 1),
@@ -294,6 +292,21 @@ public final class PostgresStore: Store {
                 fileHash: try r.decode(String.self, at: 6), createdAt: try r.decode(String.self, at: 7),
                 updatedAt: try r.decode(String.self, at: 8), version: try r.decode(Int.self, at: 9))
         }
+    }
+
+    public func invoiceCount(_ q: InvoiceQuery) async throws -> Int {
+        var sql: PostgresQuery = "SELECT count(*)::int8 FROM invoice_data WHERE TRUE"
+        Self.appendFilters(q, to: &sql)
+        return try await client.query(sql).first.map { try $0.decode(Int.self, at: 0) } ?? 0
+    }
+
+    /// The WHERE terms of an invoice query, after a `WHERE TRUE`.
+    static func appendFilters(_ q: InvoiceQuery, to sql: inout PostgresQuery) {
+        if let c = q.category { sql.append(" AND category = \(c)") }
+        if let p = q.productID { sql.append(" AND product_id = \(p)") }
+        if let b = q.batchNum { sql.append(" AND batch_num = \(b)") }
+        if let s = q.startDate { sql.append(" AND date >= \(s)::date") }
+        if let e = q.endDate { sql.append(" AND date <= \(e)::date") }
     }
 
     public func forecasts(_ q: ForecastQuery) async throws -> [ForecastRow] {
@@ -306,7 +319,8 @@ public final class PostgresStore: Store {
         if let m = q.modelType { sql.append(" AND model_type = \(m.rawValue)") }
         if let s = q.startDate { sql.append(" AND forecast_date >= \(s)::date") }
         if let e = q.endDate { sql.append(" AND forecast_date <= \(e)::date") }
-        sql.append(" ORDER BY category, model_type, forecast_date LIMIT \(q.limit) OFFSET \(q.offset)")
+        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, model_type" : " ORDER BY category, model_type, forecast_date")
+        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
         return try await client.query(sql).map { r in
             ForecastRow(
                 id: try r.decode(Int64.self, at: 0), forecastDate: try r.decode(String.self, at: 1),

@@ -193,20 +193,35 @@ public struct BatchCounters: Sendable, Equatable, Codable {
     public init() {}
 }
 
+/// Which end of the date range a query's page starts from.
+public enum RowOrder: Sendable {
+    /// Oldest date first: what charts and exports draw.
+    case oldestFirst
+    /// Newest date first: seed 003's readers, whose `limit=30` means the latest thirty rows.
+    case newestFirst
+}
+
 public struct InvoiceQuery: Sendable {
     public var category: String?
     public var productID: String?
+    public var batchNum: String?
     public var startDate: String?
     public var endDate: String?
     public var limit: Int
     public var offset: Int
-    public init(category: String? = nil, productID: String? = nil, startDate: String? = nil, endDate: String? = nil, limit: Int = 1000, offset: Int = 0) {
+    public var order: RowOrder
+    public init(
+        category: String? = nil, productID: String? = nil, batchNum: String? = nil, startDate: String? = nil,
+        endDate: String? = nil, limit: Int = 1000, offset: Int = 0, order: RowOrder = .oldestFirst
+    ) {
         self.category = category
         self.productID = productID
+        self.batchNum = batchNum
         self.startDate = startDate
         self.endDate = endDate
         self.limit = limit
         self.offset = offset
+        self.order = order
     }
 }
 
@@ -239,13 +254,18 @@ public struct ForecastQuery: Sendable {
     public var endDate: String?
     public var limit: Int
     public var offset: Int
-    public init(category: String? = nil, modelType: ModelType? = nil, startDate: String? = nil, endDate: String? = nil, limit: Int = 1000, offset: Int = 0) {
+    public var order: RowOrder
+    public init(
+        category: String? = nil, modelType: ModelType? = nil, startDate: String? = nil, endDate: String? = nil,
+        limit: Int = 1000, offset: Int = 0, order: RowOrder = .oldestFirst
+    ) {
         self.category = category
         self.modelType = modelType
         self.startDate = startDate
         self.endDate = endDate
         self.limit = limit
         self.offset = offset
+        self.order = order
     }
 }
 

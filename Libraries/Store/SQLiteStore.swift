@@ -236,11 +236,9 @@ public final class SQLiteStore: Store {
                    substr(created_at, 1, 19) || 'Z', substr(updated_at, 1, 19) || 'Z', version
             FROM invoice_data WHERE 1
             """
-        if let c = q.category { sql.append(" AND category = \(c)") }
-        if let p = q.productID { sql.append(" AND product_id = \(p)") }
-        if let s = q.startDate { sql.append(" AND date >= \(s)") }
-        if let e = q.endDate { sql.append(" AND date <= \(e)") }
-        sql.append(" ORDER BY date, category, product_id LIMIT \(q.limit) OFFSET \(q.offset)")
+        Self.appendFilters(q, to: &sql)
+        sql.append(q.order == .newestFirst ? " ORDER BY date DESC, category, product_id" : " ORDER BY date, category, product_id")
+        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
         let query = sql
         return try await db.withConnection { conn in
             try conn.query(query).map { r in
@@ -254,6 +252,24 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func invoiceCount(_ q: InvoiceQuery) async throws -> Int {
+        var sql: SQLiteQuery = "SELECT count(*) FROM invoice_data WHERE 1"
+        Self.appendFilters(q, to: &sql)
+        let query = sql
+        return try await db.withConnection { conn in
+            try conn.query(query).first.map { try $0.decode(Int.self, at: 0) } ?? 0
+        }
+    }
+
+    /// The WHERE terms of an invoice query, after a `WHERE 1`.
+    static func appendFilters(_ q: InvoiceQuery, to sql: inout SQLiteQuery) {
+        if let c = q.category { sql.append(" AND category = \(c)") }
+        if let p = q.productID { sql.append(" AND product_id = \(p)") }
+        if let b = q.batchNum { sql.append(" AND batch_num = \(b)") }
+        if let s = q.startDate { sql.append(" AND date >= \(s)") }
+        if let e = q.endDate { sql.append(" AND date <= \(e)") }
+    }
+
     public func forecasts(_ q: ForecastQuery) async throws -> [ForecastRow] {
         var sql: SQLiteQuery = """
             SELECT id, forecast_date, category, model_type, CAST(forecast_value AS REAL), CAST(lower_bound AS REAL),
@@ -264,7 +280,8 @@ public final class SQLiteStore: Store {
         if let m = q.modelType { sql.append(" AND model_type = \(m.rawValue)") }
         if let s = q.startDate { sql.append(" AND forecast_date >= \(s)") }
         if let e = q.endDate { sql.append(" AND forecast_date <= \(e)") }
-        sql.append(" ORDER BY category, model_type, forecast_date LIMIT \(q.limit) OFFSET \(q.offset)")
+        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, model_type" : " ORDER BY category, model_type, forecast_date")
+        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
         let query = sql
         return try await db.withConnection { conn in
             try conn.query(query).map { r in

@@ -31,6 +31,8 @@ public protocol Store: Sendable {
 
     // MARK: queries
     func invoices(_ query: InvoiceQuery) async throws -> [InvoiceRow]
+    /// How many rows match the query's filters (its limit, offset and order aside).
+    func invoiceCount(_ query: InvoiceQuery) async throws -> Int
     func forecasts(_ query: ForecastQuery) async throws -> [ForecastRow]
     func accuracy(category: String?) async throws -> [AccuracyRecord]
     func categories() async throws -> [String]

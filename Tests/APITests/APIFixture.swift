@@ -106,6 +106,8 @@ extension TestResponse {
     var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed]) }
     var object: [String: Any] { json as? [String: Any] ?? [:] }
     var array: [[String: Any]] { json as? [[String: Any]] ?? [] }
+    /// The rows of a paged answer, `{"data": [...], "pagination": {...}}` (seed 003's `/invoice-data`).
+    var page: [[String: Any]] { object["data"] as? [[String: Any]] ?? [] }
     var error: String { object["error"] as? String ?? "<no error field in \(String(buffer: body).prefix(200))>" }
 }
 

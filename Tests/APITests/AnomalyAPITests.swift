@@ -25,24 +25,31 @@ struct AnomalyAPITests {
             let fit = try await post(client, "/fit/sensor_01", #"{"timestamps":[1705000000,1705000001,1705000002,1705000003],"values":[10.0,11.2,10.4,10.8]}"#)
             #expect(fit.status == .ok, "\(String(buffer: fit.body))")
             #expect(fit.object["series_id"] as? String == "sensor_01")
-            #expect(fit.object["version"] as? String == "v1")
+            #expect(fit.object["version"] as? String == "1")
+            #expect(fit.object["success"] as? Bool == true)
+            #expect(fit.object["message"] as? String == "Training successfully started.")
             #expect(fit.object["points_used"] as? Int == 4)
             let high = try await post(client, "/predict/sensor_01", #"{"timestamp":"1705000010","value":13.0}"#)
             #expect(high.status == .ok)
             #expect(high.object["anomaly"] as? Bool == true)
-            #expect(high.object["model_version"] as? String == "v1")
+            #expect(high.object["model_version"] as? String == "1")
             let normal = try await post(client, "/predict/sensor_01?version=v1", #"{"timestamp":"1705000011","value":10.3}"#)
             #expect(normal.object["anomaly"] as? Bool == false)
 
             // A second fit is a new version; v1 is unchanged and still served.
             let fit2 = try await post(client, "/fit/sensor_01?k=2", #"{"timestamps":[1,2,3,4,5],"values":[100,101,99,100,100]}"#)
-            #expect(fit2.object["version"] as? String == "v2")
+            #expect(fit2.object["version"] as? String == "2")
             let latest = try await post(client, "/predict/sensor_01", #"{"timestamp":6,"value":10.3}"#)
             #expect(latest.object["anomaly"] as? Bool == true)
-            #expect(latest.object["model_version"] as? String == "v2")
+            #expect(latest.object["model_version"] as? String == "2")
             let old = try await post(client, "/predict/sensor_01?version=1", #"{"timestamp":6,"value":10.3}"#)
             #expect(old.object["anomaly"] as? Bool == false)
-            #expect(old.object["model_version"] as? String == "v1")
+            #expect(old.object["model_version"] as? String == "1")
+            // Seed 004's default version is 0: the latest; V2 is its capital spelling.
+            let zero = try await post(client, "/predict/sensor_01?version=0", #"{"timestamp":6,"value":10.3}"#)
+            #expect(zero.object["model_version"] as? String == "2", "\(zero.error)")
+            let capital = try await post(client, "/predict/sensor_01?version=V2", #"{"timestamp":6,"value":10.3}"#)
+            #expect(capital.object["model_version"] as? String == "2", "\(capital.error)")
 
             let health = try await client.get("/healthcheck")
             #expect(health.status == .ok)
@@ -53,6 +60,12 @@ struct AnomalyAPITests {
             #expect((predicted["samples"] as? Int ?? 0) >= 4)
             #expect(((latency["fit"] as? [String: Any])?["samples"] as? Int ?? 0) >= 2)
             #expect(health.object["telemetry_store"] as? String == (backend == .embedded ? "in-process" : "redis"))
+            // Seed 004's HealthCheckResponse: {avg, p95} for inference and training, in milliseconds.
+            for key in ["inference_latency_ms", "training_latency_ms"] {
+                let m = health.object[key] as? [String: Any] ?? [:]
+                let avg = try #require(m["avg"] as? Double, "\(key): \(m)"), p95 = try #require(m["p95"] as? Double, "\(key)")
+                #expect(avg > 0 && p95 > 0, "\(key): \(m)")
+            }
         }
     }
 
@@ -94,7 +107,7 @@ struct AnomalyAPITests {
             #expect(robust.object["variant"] as? String == "robust")
             #expect(try await post(client, "/predict/r", #"{"timestamp":9,"value":12}"#).object["anomaly"] as? Bool == true)
             let standard = try await post(client, "/fit/r", body)
-            #expect(standard.object["version"] as? String == "v2")
+            #expect(standard.object["version"] as? String == "2")
             #expect(try await post(client, "/predict/r", #"{"timestamp":9,"value":12}"#).object["anomaly"] as? Bool == false)
             #expect(try await post(client, "/predict/r?version=v9", #"{"timestamp":9,"value":12}"#).status == .notFound)
             // Seasonal with a given period: each phase has its own baseline.
@@ -125,7 +138,7 @@ struct AnomalyAPITests {
                 let r = try await post(client, uri, #"{"timestamp":7,"value":30}"#)
                 #expect(r.status == .ok, "\(uri): \(r.error)")
                 #expect(r.object["series_id"] as? String == "host:cpu.core_0", "\(uri)")
-                #expect(r.object["model_version"] as? String == "v1", "\(uri)")
+                #expect(r.object["model_version"] as? String == "1", "\(uri)")
                 #expect(r.object["anomaly"] as? Bool == true, "\(uri)")
             }
             let plot = try await client.get("/plot?series_id=host%3Acpu.core_0")

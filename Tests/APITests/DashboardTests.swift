@@ -21,7 +21,7 @@ struct DashboardTests {
         days: Int = 40, csv: String? = nil
     ) async throws -> String {
         let r = try await client.upload(csv ?? salesCSV(categories: [category.count.description]), filename: filename)
-        #expect(r.status == .accepted, "\(r.error)")
+        #expect(r.status == .created, "\(r.error)")
         let batch = try #require(r.object["batch_num"] as? String)
         let store = fx.runtime.store
         _ = try await store.markProcessing(batchNum: batch)

@@ -85,7 +85,7 @@ struct OpsAPITests {
             var form = Multipart.headers
             form[.apiKey] = "second-key-abcdef"
             let upload = try await client.execute(uri: "/upload", method: .post, headers: form, body: Multipart.body(file: Array(salesCSV().utf8)))
-            #expect(upload.status == .accepted, "\(upload.error)")
+            #expect(upload.status == .created, "\(upload.error)")
             for uri in ["/health", "/metadata"] {
                 let get = try await client.execute(uri: uri, method: .get, headers: key)
                 let head = try await client.execute(uri: uri, method: .head, headers: key)
@@ -196,7 +196,7 @@ struct OpsAPITests {
         defer { Task { await fx.close() } }
         try await fx.test { client in
             let upload = try await client.upload(salesCSV())
-            #expect(upload.status == .accepted)
+            #expect(upload.status == .created)
             let failed = NewJob(id: "etl-broken", type: "etl", queue: "etl_queue", payload: "{}")
             try await fx.runtime.store.createJob(failed)
             try await fx.runtime.store.jobFinished(id: failed.id, status: .failed, result: nil, error: "boom")
@@ -258,7 +258,7 @@ struct OpsAPITests {
         }
         try await fx.test { client in
             let upload = try await client.upload(salesCSV())
-            #expect(upload.status == .accepted)
+            #expect(upload.status == .created)
             let pending = try #require(try fx.uploadedFiles().first { $0 != "old-done.csv" && $0 != "recent.csv" })
             try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: dir + "/" + pending)
             let token: HTTPFields = [.adminToken: "admin-secret-token"]
@@ -297,14 +297,21 @@ struct OpsAPITests {
         try await fx.test { client in
             let r = try await client.get("/models")
             #expect(r.status == .ok)
-            let names = r.array.compactMap { $0["name"] as? String }
+            // Seed 001's shape: {"models": {id: {name, version, description, status, ...}}, "count": n}.
+            let registry = try #require(r.object["models"] as? [String: [String: Any]])
+            #expect(r.object["count"] as? Int == registry.count)
+            let entries = registry.keys.sorted().map { registry[$0]! }
+            let names = entries.compactMap { $0["name"] as? String }
+            #expect(names == registry.keys.sorted())
             for model in ModelType.allCases { #expect(names.contains(model.rawValue)) }
-            for entry in r.array {
+            for entry in entries {
+                #expect(entry["version"] is String)
+                #expect(entry["status"] as? String == "active")
                 #expect((entry["description"] as? String)?.isEmpty == false)
                 #expect(entry["parameters"] is [String: Any])
                 #expect(entry["defaults"] is [String: Any])
             }
-            let prophet = try #require(r.array.first { $0["name"] as? String == "prophet" })
+            let prophet = try #require(registry["prophet"])
             let defaults = try #require(prophet["defaults"] as? [String: Any])
             #expect(defaults["changepointPriorScale"] as? Double == 0.05)
             #expect(defaults["changepointCount"] as? Int == 25)

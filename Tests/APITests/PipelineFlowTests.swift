@@ -21,7 +21,7 @@ struct PipelineFlowTests {
     }
 
     static func invoices(_ client: any TestClientProtocol, _ query: String = "") async throws -> [[String: Any]] {
-        try await client.get("/invoice-data?limit=100000" + query).array
+        try await client.get("/invoice-data?limit=100000" + query).page
     }
 
     @Test(arguments: Backend.allCases)
@@ -36,9 +36,11 @@ struct PipelineFlowTests {
             #expect(meta["num_inserted_rows"] as? Int == 280)
             let rows = try await Self.invoices(client, "&category=alpha&product_id=P0-0")
             #expect(rows.count == 70)
-            #expect(rows.first?["date"] as? String == "2024-01-01")
-            #expect(rows.first?["sales"] as? Double == 10.0)
-            #expect(rows.first?["version"] as? Int == 1)
+            // Newest first (seed 003): the oldest row is the last.
+            #expect(rows.first?["date"] as? String == "2024-03-10")
+            #expect(rows.last?["date"] as? String == "2024-01-01")
+            #expect(rows.last?["sales"] as? Double == 10.0)
+            #expect(rows.last?["version"] as? Int == 1)
             let window = try await Self.invoices(client, "&category=beta&start_date=2024-01-10&end_date=2024-01-12")
             #expect(window.count == 6)
             // Forecasts: 14 days after 2024-03-10 for each model and category, with 95% bands around the mean.
@@ -51,7 +53,8 @@ struct PipelineFlowTests {
             for model in ["holt_winters", "sarimax", "prophet"] {
                 let f = try await client.get("/forecast-data?category=alpha&model_type=\(model)").array
                 #expect(f.count == 14, "\(model)")
-                #expect(f.first?["forecast_date"] as? String == "2024-03-11", "\(model)")
+                #expect(f.first?["forecast_date"] as? String == "2024-03-24", "\(model): newest first")
+                #expect(f.last?["forecast_date"] as? String == "2024-03-11", "\(model)")
                 for p in f {
                     let v = try #require(p["forecast_value"] as? Double), lo = try #require(p["lower_bound"] as? Double), hi = try #require(p["upper_bound"] as? Double)
                     #expect(lo <= v && v <= hi, "\(model) \(p)")
@@ -137,9 +140,9 @@ struct PipelineFlowTests {
                 for try await r in group { out.append(r) }
                 return out
             }
-            #expect(results.filter { $0.0 == .accepted }.count == 1, "\(results)")
+            #expect(results.filter { $0.0 == .created }.count == 1, "\(results)")
             #expect(results.filter { $0.0 == .conflict }.count == 4, "\(results)")
-            let retry = try #require(results.first { $0.0 == .accepted }?.1)
+            let retry = try #require(results.first { $0.0 == .created }?.1)
             #expect(retry != failed)
             #expect(Set(results.compactMap(\.1)) == [retry], "the 409s name the retry, not the failed batch")
             let meta = try await Self.waitForBatch(client, retry)

@@ -105,6 +105,20 @@ struct ScheduleAPITests {
             let info = try await client.execute(uri: "/api/session/info/", method: .get, headers: [.init("X-Session-ID")!: session])
             #expect(info.object["data_points"] as? Int == 80)
             #expect(info.object["model_version"] as? Int == 2)
+            // Seed 000's SessionInfoResponse keys.
+            #expect(info.object["data_row_count"] as? Int == 80)
+            #expect(info.object["entity_count"] as? Int == 2)
+            #expect(info.object["is_model_trained"] as? Bool == true)
+            #expect(info.object["ip_address"] is String)
+            #expect(trained.object["employees"] as? Int == 2)
+
+            // No window_size: seed 000's default of 31 days around the target; no mapping fields: its column names.
+            let month = try await predict(client, session, #"{"id": "1", "target_date": "18/06/2025"}"#)
+            #expect((month.object["predictions"] as? [[String: Any]])?.count == 31, "\(month.error)")
+            let defaults = try await train(client, session, fields: [:])
+            #expect(defaults.status == .ok, "\(defaults.error)")
+            #expect(defaults.object["entities"] as? Int == 2)
+            #expect(try await client.get("/redoc").status == .ok)
             let summary = try await client.get("/api/")
             #expect(((summary.object["endpoints"] as? [[String: Any]])?.count ?? 0) >= 9)
         }
@@ -171,7 +185,13 @@ struct ScheduleAPITests {
             #expect(((cache.object["cache"] as? [String: Any])?["size"] as? Int ?? 0) >= 1)
             let cleared = try await client.execute(uri: "/api/session/cache-clear", method: .post, headers: adminHeaders)
             #expect(cleared.status == .ok)
-            #expect(try await client.execute(uri: "/api/session/cleanup", method: .post, headers: adminHeaders).object["deleted_sessions"] as? Int == 0)
+            // The README heading's spelling is the same admin route, token and all.
+            #expect(try await client.execute(uri: "/api/session/clear-cache", method: .post).status == .unauthorized)
+            #expect(try await client.execute(uri: "/api/session/clear-cache/", method: .post).status == .unauthorized)
+            #expect(try await client.execute(uri: "/api/session/clear-cache", method: .post, headers: adminHeaders).status == .ok)
+            let cleanup = try await client.execute(uri: "/api/session/cleanup", method: .post, headers: adminHeaders)
+            #expect(cleanup.object["deleted_sessions"] as? Int == 0)
+            #expect(cleanup.object["deleted_count"] as? Int == 0, "seed 000's key")
         }
     }
 

@@ -18,7 +18,7 @@ struct UploadAPITests {
         defer { Task { await fx.close() } }
         try await fx.test { client in
             let r = try await client.upload(salesCSV(), filename: "../../etc/My Sales (Q1).csv")
-            #expect(r.status == .accepted)
+            #expect(r.status == .created)
             #expect(r.object["message"] as? String == "file accepted")
             let batch = try #require(r.object["batch_num"] as? String)
             // The stem is sanitised: no path, no spaces or brackets reach the file system.
@@ -51,7 +51,7 @@ struct UploadAPITests {
         try await fx.test { client in
             let csv = "\u{FEFF}SALES,Category,extra,DATE,Product_ID\r\n12.5,a,x,2024-01-02,p1\r\n"
             let r = try await client.upload(csv)
-            #expect(r.status == .accepted, "\(r.error)")
+            #expect(r.status == .created, "\(r.error)")
         }
     }
 
@@ -127,7 +127,7 @@ struct UploadAPITests {
             process.waitUntilExit()
             #expect(trace.contains("> Expect: 100-continue"), "curl did not ask: \(trace.prefix(2000))")
             #expect(trace.contains("< HTTP/1.1 100 Continue"), "\(trace.prefix(2000))")
-            #expect(status == "202", "\(trace.suffix(2000))")
+            #expect(status == "201", "\(trace.suffix(2000))")
         }
     }
 
@@ -149,12 +149,12 @@ struct UploadAPITests {
             // repeats the boundary's dashes.
             let csv = "Date,product_id,category,sales\n2024-01-01,P-é,Café --\(Multipart.boundary)x,1.5\n"
             let accepted = try await client.upload(csv, filename: "ventes-été.csv")
-            #expect(accepted.status == .accepted, "\(accepted.error)")
+            #expect(accepted.status == .created, "\(accepted.error)")
             // An epilogue after the closing boundary is ignored, as the parser ignores it, whatever its bytes.
             var epilogue = Multipart.body(file: Array("Date,product_id,category,sales\n2024-02-01,P-1,Épicerie,2\n".utf8))
             epilogue.writeBytes(Array("Notä: header-like text\r\n".utf8))
             let withEpilogue = try await client.execute(uri: "/upload", method: .post, headers: Multipart.headers, body: epilogue)
-            #expect(withEpilogue.status == .accepted, "\(withEpilogue.error)")
+            #expect(withEpilogue.status == .created, "\(withEpilogue.error)")
             // The server is still there.
             #expect(try await client.get("/health").status == .ok)
         }
@@ -173,7 +173,7 @@ struct UploadAPITests {
             #expect(try await client.get("/metadata").array.isEmpty)
             #expect(try fx.uploadedFiles().isEmpty, "the partial file was not deleted")
             let small = try await client.upload("Date,product_id,category,sales\n2024-01-01,p,c,1\n")
-            #expect(small.status == .accepted)
+            #expect(small.status == .created)
         }
     }
 
@@ -197,7 +197,7 @@ struct UploadAPITests {
                 for try await s in group { out.append(s) }
                 return out
             }
-            #expect(statuses.filter { $0 == .accepted }.count == 1)
+            #expect(statuses.filter { $0 == .created }.count == 1)
             #expect(statuses.filter { $0 == .conflict }.count == 9)
             #expect(try await client.get("/metadata").array.count == 2)
             #expect(try fx.uploadedFiles().count == 2)
@@ -226,7 +226,7 @@ struct UploadAPITests {
         }
         try await fx.test { client in
             let r = try await client.upload(csv)
-            #expect(r.status == .accepted, "\(r.error)")
+            #expect(r.status == .created, "\(r.error)")
             let batch = try #require(r.object["batch_num"] as? String)
             #expect(batch.hasPrefix("sales_") && batch.hasSuffix("_\(hash.prefix(8))-retry3"), "\(batch)")
             #expect(try await client.get("/metadata/\(batch)").object["status"] as? String == "uploaded")

@@ -50,11 +50,12 @@ run_contract() { # run_contract <base url> <label>
     case "$batch" in data_*) ;; *) fail "$label: batch_num $batch does not follow <stem>_<time>_<hash>";; esac
     wait_for 120 "$label batch completed" bash -c "curl -s '$base/metadata/$batch' | grep -q '\"status\":\"completed\"'"
     [ "$(curl -s "$base/metadata" | json 'd[0]["num_inserted_rows"]')" = "$rows" ] || fail "$label: inserted rows"
-    [ "$(curl -s "$base/invoice-data?limit=100000" | json 'len(d)')" = "$rows" ] || fail "$label: invoice-data count"
-    [ "$(curl -s "$base/invoice-data?category=Electronics&limit=100000" | json 'len(d)')" = "$((rows / 2))" ] || fail "$label: category filter"
+    [ "$(curl -s "$base/invoice-data?limit=100000" | json 'len(d["data"])')" = "$rows" ] || fail "$label: invoice-data count"
+    [ "$(curl -s "$base/invoice-data" | json 'd["pagination"]["total_items"]')" = "$rows" ] || fail "$label: invoice-data total_items"
+    [ "$(curl -s "$base/invoice-data?category=Electronics&limit=100000" | json 'len(d["data"])')" = "$((rows / 2))" ] || fail "$label: category filter"
     local first
     first=$(head -2 "$work/data.csv" | tail -1 | cut -d, -f1)
-    [ "$(curl -s "$base/invoice-data?start_date=$first&end_date=$first" | json 'len(d)')" = "2" ] || fail "$label: date filter"
+    [ "$(curl -s "$base/invoice-data?start_date=$first&end_date=$first" | json 'len(d["data"])')" = "2" ] || fail "$label: date filter"
     local dup code
     code=$(curl -s -o "$work/dup.json" -w '%{http_code}' -X POST "$base/upload" -F "file=@$work/data.csv;filename=renamed.csv")
     [ "$code" = 409 ] || fail "$label: duplicate answered $code"

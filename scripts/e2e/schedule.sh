@@ -80,7 +80,7 @@ run_contract() { # run_contract <base url> <label>
     r=$(curl -s -X POST "$base/fit/sensor_01" \
       -H "Content-Type: application/json" \
       -d '{"timestamps":[1705000000,1705000001,1705000002,1705000003],"values":[10.0,11.2,10.4,10.8]}')
-    [ "$(echo "$r" | jq -r '.version')" = v1 ] || fail "$label: fit answered $r"
+    [ "$(echo "$r" | jq -r '.version')" = 1 ] || fail "$label: fit answered $r"
     r=$(curl -s -X POST "$base/predict/sensor_01" \
       -H "Content-Type: application/json" \
       -d '{"timestamp":"1705000010","value":13.0}')
@@ -89,7 +89,7 @@ run_contract() { # run_contract <base url> <label>
       -H "Content-Type: application/json" \
       -d '{"timestamp":"1705000011","value":10.3}')
     [ "$(echo "$r" | jq -r '.anomaly')" = false ] || fail "$label: predict v1 answered $r"
-    [ "$(echo "$r" | jq -r '.model_version')" = v1 ] || fail "$label: model_version in $r"
+    [ "$(echo "$r" | jq -r '.model_version')" = 1 ] || fail "$label: model_version in $r"
     r=$(curl -s http://${base#http://}/healthcheck)
     [ "$(echo "$r" | jq -r '.status')" = ok ] || fail "$label: healthcheck answered $r"
     [ "$(echo "$r" | jq -r '.latency_ms.predict.samples')" -ge 2 ] || fail "$label: latency telemetry in $r"

@@ -5,7 +5,7 @@ import Workflows
 struct PanelContext: Sendable {
     let runtime: AlmanacRuntime
     let request: Request
-    var query: QueryParams { QueryParams(request) }
+    var query: QueryParams { get throws { try QueryParams(request) } }
     /// The category the page is about (category page only).
     let category: String?
 }

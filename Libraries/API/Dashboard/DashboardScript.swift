@@ -112,7 +112,7 @@ enum DashboardScript {
                 bar.value = 100;
                 let body = {};
                 try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
-                if (xhr.status === 202 && body.batch_num) watch(live, body.batch_num, false);
+                if (xhr.status === 201 && body.batch_num) watch(live, body.batch_num, false);
                 else if (xhr.status === 409 && body.batch_num) watch(live, body.batch_num, true);
                 else message(live, "The upload was refused (" + xhr.status + "): " + (body.error || xhr.statusText));
               };

@@ -50,8 +50,8 @@ public struct AccessPolicy: Sendable {
 
     /// Seed 000's admin routes, reached with the admin token alone, as its clients call them.
     static let sessionAdminPaths: Set<String> = [
-        "/api/session/cleanup", "/api/session/cache-info", "/api/session/cache-clear",
-        "/api/session/cleanup/", "/api/session/cache-info/", "/api/session/cache-clear/",
+        "/api/session/cleanup", "/api/session/cache-info", "/api/session/cache-clear", "/api/session/clear-cache",
+        "/api/session/cleanup/", "/api/session/cache-info/", "/api/session/cache-clear/", "/api/session/clear-cache/",
     ]
 
     /// Whether `path` reaches an admin route. The router skips empty segments (`//admin/retention` is

@@ -63,8 +63,11 @@ struct AnomalyRoutes {
         var value: Value?
     }
 
+    /// Seed 004's `TrainResponse` (`series_id`, `message`, `success`) and what Almanac adds to it.
     struct FitOutput: Encodable {
         var series_id: String
+        var message = "Training successfully started."
+        var success = true
         var version: String
         var version_number: Int
         var points_used: Int
@@ -118,12 +121,14 @@ struct AnomalyRoutes {
         }
     }
 
-    /// `?version=` as `v3` or `3`; nil for the latest.
+    /// `?version=` as `3`, `v3` or `V3`; nil for the latest, which `0` also names (seed 004's default).
     static func version(_ request: Request) throws -> Int? {
         guard let raw = try QueryParams(request).string("version", maxLength: 20) else { return nil }
         let digits = raw.hasPrefix("v") || raw.hasPrefix("V") ? String(raw.dropFirst()) : raw
-        guard let v = Int(digits), v >= 1 else { throw APIError.badRequest("version must be v<number> or <number> (got \"\(raw)\")") }
-        return v
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ (48...57).contains($0) }), let v = Int(digits) else {
+            throw APIError.badRequest("version must be <number> or v<number>, 0 for the latest (got \"\(raw)\")")
+        }
+        return v == 0 ? nil : v
     }
 
     /// A JSON body (`JSONBody`), where a NaN token is a 422 naming it (seed 004's clients send NaN for a missing value).
@@ -142,7 +147,7 @@ struct AnomalyRoutes {
     func fit(_ request: Request, _ context: AlmanacContext) async throws -> Response {
         let seriesID = try Self.seriesID(context)
         let body = try await Self.decode(FitBody.self, request, context)
-        let q = QueryParams(request)
+        let q = try QueryParams(request)
         guard let stamps = body.timestamps else { throw APIError(.unprocessableContent, "missing field timestamps") }
         guard let values = body.values else { throw APIError(.unprocessableContent, "missing field values") }
         guard stamps.count == values.count else {
@@ -197,7 +202,7 @@ struct AnomalyRoutes {
         let payload = AnomalyFitPayload(seriesID: seriesID, timestamps: ts, values: vs, variant: variantName, k: k, tail: tailName, period: period)
         let version = try await serving.fit(type: TrainJobType.anomalyFit, payload: payload, requestID: context.requestID)
         return try JSONResponse.make(FitOutput(
-            series_id: seriesID, version: "v\(version.version)", version_number: version.version, points_used: vs.count,
+            series_id: seriesID, version: "\(version.version)", version_number: version.version, points_used: vs.count,
             variant: variantName, k: k, tail: tailName, job_id: version.summary.jobID, created_at: version.createdAt))
     }
 
@@ -235,7 +240,7 @@ struct AnomalyRoutes {
         let (model, number) = try await baseline(seriesID, version)
         let verdict = model.evaluate(timestamp: seconds, value: value)
         return try JSONResponse.make(PredictOutput(
-            series_id: seriesID, anomaly: verdict.isAnomaly, model_version: "v\(number)", timestamp: seconds, value: value,
+            series_id: seriesID, anomaly: verdict.isAnomaly, model_version: "\(number)", timestamp: seconds, value: value,
             score: verdict.score.isFinite ? verdict.score : nil, lower: verdict.lower, upper: verdict.upper))
     }
 
@@ -249,24 +254,36 @@ struct AnomalyRoutes {
             database = "unreachable"
         }
         let latency = try await serving.telemetry.summaries()
+        /// Seed 004's `Metrics`: zero before the first sample, as its cache starts.
+        struct Metrics: Encodable {
+            var avg: Double
+            var p95: Double
+            init(_ summary: LatencyTelemetry.Summary?) {
+                avg = summary?.avg_ms ?? 0
+                p95 = summary?.p95_ms ?? 0
+            }
+        }
         struct Output: Encodable {
             var status: String
             var database: String
             var series_trained: Int
+            var inference_latency_ms: Metrics
+            var training_latency_ms: Metrics
             var latency_ms: [String: LatencyTelemetry.Summary]
             var latency_history_limit: Int
             var telemetry_store: String
             var model_cache: ModelCache<AnomalyBaseline>.Info
         }
         return try JSONResponse.make(Output(
-            status: database == "ok" ? "ok" : "degraded", database: database, series_trained: series, latency_ms: latency,
+            status: database == "ok" ? "ok" : "degraded", database: database, series_trained: series,
+            inference_latency_ms: Metrics(latency["predict"]), training_latency_ms: Metrics(latency["fit"]), latency_ms: latency,
             latency_history_limit: runtime.config.latencyHistoryLimit,
             telemetry_store: serving.telemetry.redis == nil ? "in-process" : "redis", model_cache: serving.anomalyCache.info),
             status: database == "ok" ? .ok : .serviceUnavailable)
     }
 
     func plot(_ request: Request) async throws -> Response {
-        let q = QueryParams(request)
+        let q = try QueryParams(request)
         guard let seriesID = try q.string("series_id", maxLength: 100) else { throw APIError.badRequest("series_id is required") }
         try Self.validateSeriesID(seriesID)
         let requested = try Self.version(request)

@@ -29,7 +29,7 @@ struct DashboardRoutes {
             return Self.html(Page.render(title: name, heading: "Category: \(name)", body: body))
         }
         registry.add(router, .get, "/dashboard/batch", summary: "Dashboard: one upload's status, counters and errors (HTML)") { request, _ in
-            let q = QueryParams(request)
+            let q = try QueryParams(request)
             guard let batch = try q.string("batch_num", maxLength: 200) else { throw APIError.badRequest("batch_num is required") }
             guard let record = try await runtime.store.upload(batchNum: batch) else {
                 return Self.errorPage(.notFound, "Unknown batch", "There is no upload with batch number “\(batch)”.")

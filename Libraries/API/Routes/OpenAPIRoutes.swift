@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// `GET /openapi.json` (OpenAPI 3.1, built from the route registry so every registered route is in it) and
-/// `GET /docs`, a page that renders that document without loading anything from elsewhere.
+/// `GET /docs` (and `/redoc`), a page that renders that document without loading anything from elsewhere.
 struct OpenAPIRoutes {
     let registry: RouteRegistry
 
@@ -10,8 +10,11 @@ struct OpenAPIRoutes {
         registry.add(router, .get, "/openapi.json", summary: "This API's OpenAPI 3.1 document") { _, _ in
             try JSONResponse.raw(OpenAPIDocument.build(registry.all))
         }
-        registry.add(router, .get, "/docs", summary: "API documentation page") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.docsPage)))
+        // `/redoc` is where the FastAPI seeds (000, 004) keep their second docs page: the same page here.
+        for path in ["/docs", "/redoc"] {
+            registry.add(router, .get, path, summary: "API documentation page") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.docsPage)))
+            }
         }
     }
 }
@@ -19,11 +22,14 @@ struct OpenAPIRoutes {
 public enum OpenAPIDocument {
     /// Query parameters of the routes that take them: name, schema type, description.
     static let queryParameters: [String: [(String, String, String)]] = [
+        "/upload": [("on_error", "string", "fail (default) or skip: what a bad row does")],
         "/metadata": [("limit", "integer", "page size (1…100000)"), ("offset", "integer", "rows to skip")],
         "/invoice-data": [
             ("category", "string", "category filter"), ("product_id", "string", "product filter"),
+            ("batch_num", "string", "rows last written by this batch"),
             ("start_date", "string", "first day, YYYY-MM-DD"), ("end_date", "string", "last day, YYYY-MM-DD"),
-            ("limit", "integer", "page size (0…100000)"), ("offset", "integer", "rows to skip"),
+            ("page", "integer", "page number from 1"), ("limit", "integer", "page size (1…100000, default 15)"),
+            ("offset", "integer", "rows to skip, instead of page"),
         ],
         "/forecast-data": [
             ("category", "string", "category filter"), ("model_type", "string", "prophet, sarimax or holt_winters"),
@@ -101,7 +107,7 @@ public enum OpenAPIDocument {
             paths[entry.path, default: [:]][method] = operation
         }
         let errorComponent: Object = [
-            "type": "object", "required": ["error"], "properties": ["error": ["type": "string"] as Object] as Object,
+            "type": "object", "required": ["error", "detail"], "properties": ["error": ["type": "string"] as Object, "detail": ["type": "string"] as Object] as Object,
         ]
         let schemes: Object = [
             "bearerAuth": ["type": "http", "scheme": "bearer"] as Object,

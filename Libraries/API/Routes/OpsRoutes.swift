@@ -107,7 +107,7 @@ struct OpsRoutes {
             return try JSONResponse.raw(Self.view(record))
         }
         registry.add(router, .get, "/models", summary: "Model registry: each model type with its description, parameters and defaults") { _, _ in
-            try JSONResponse.raw(ModelRegistry.entries())
+            try JSONResponse.raw(ModelRegistry.seedView(ModelRegistry.entries()))
         }
     }
 }
@@ -143,6 +143,19 @@ enum ModelRegistry {
         let encoder = JSONEncoder()
         guard let data = try? encoder.encode(value), let object = try? JSONSerialization.jsonObject(with: data) else { return [String: Any]() }
         return object
+    }
+
+    /// Seed 001's registry shape, `{"models": {id: {name, version, description, status, …}}, "count": n}`, with
+    /// each entry's kind, parameters and defaults kept.
+    static func seedView(_ entries: [[String: Any]]) -> [String: Any] {
+        var models: [String: Any] = [:]
+        for var entry in entries {
+            guard let id = entry["name"] as? String else { continue }
+            entry["version"] = "1.0"
+            entry["status"] = "active"
+            models[id] = entry
+        }
+        return ["models": models, "count": models.count]
     }
 
     static func entries() -> [[String: Any]] {

@@ -10,7 +10,7 @@ struct QueryRoutes {
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         registry.add(router, .get, "/metadata", summary: "Upload history, newest first") { request, _ in
-            let q = QueryParams(request)
+            let q = try QueryParams(request, allowed: ["limit", "offset"])
             let limit = try q.int("limit", default: 1000, range: 1...100_000)
             let offset = try q.int("offset", default: 0, range: 0...Int(Int32.max))
             return try JSONResponse.make(try await runtime.store.uploads(limit: limit, offset: offset))
@@ -22,18 +22,11 @@ struct QueryRoutes {
             }
             return try JSONResponse.make(record)
         }
-        registry.add(router, .get, "/invoice-data", summary: "Cleaned sales rows with filters") { request, _ in
-            let q = QueryParams(request)
-            let (start, end) = try q.dateRange()
-            let query = InvoiceQuery(
-                category: try q.string("category", maxLength: 100), productID: try q.string("product_id", maxLength: 100),
-                startDate: start, endDate: end,
-                limit: try q.int("limit", default: 1000, range: 0...100_000),
-                offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)))
-            return try JSONResponse.make(try await runtime.store.invoices(query))
+        registry.add(router, .get, "/invoice-data", summary: "Cleaned sales rows with filters, newest first, one page") { request, _ in
+            try JSONResponse.make(try await invoicePage(request))
         }
-        registry.add(router, .get, "/forecast-data", summary: "Forecasts by category and model") { request, _ in
-            let q = QueryParams(request)
+        registry.add(router, .get, "/forecast-data", summary: "Forecasts by category and model, newest first") { request, _ in
+            let q = try QueryParams(request, allowed: ["category", "model_type", "start_date", "end_date", "limit", "offset"])
             let (start, end) = try q.dateRange()
             var model: ModelType?
             if let raw = try q.string("model_type", maxLength: 32) {
@@ -45,16 +38,51 @@ struct QueryRoutes {
             let query = ForecastQuery(
                 category: try q.string("category", maxLength: 100), modelType: model, startDate: start, endDate: end,
                 limit: try q.int("limit", default: 1000, range: 0...100_000),
-                offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)))
+                offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)), order: .newestFirst)
             return try JSONResponse.make(try await runtime.store.forecasts(query))
         }
         registry.add(router, .get, "/forecast-accuracy", summary: "Rolling-origin backtest accuracy per category and model") { request, _ in
-            let category = try QueryParams(request).string("category", maxLength: 100)
+            let category = try QueryParams(request, allowed: ["category"]).string("category", maxLength: 100)
             return try JSONResponse.make(try await runtime.store.accuracy(category: category))
         }
         registry.add(router, .get, "/categories", summary: "Categories with sales data") { _, _ in
             try JSONResponse.make(try await runtime.store.categories())
         }
+    }
+}
+
+/// Seed 003's page of invoice rows: `{"data": [...], "pagination": {page, limit, total_items, total_pages}}`.
+struct InvoicePage: Encodable {
+    struct Pagination: Encodable {
+        var page: Int, limit: Int, totalItems: Int, totalPages: Int
+        enum CodingKeys: String, CodingKey { case page, limit, totalItems = "total_items", totalPages = "total_pages" }
+    }
+    var data: [InvoiceRow]
+    var pagination: Pagination
+}
+
+extension QueryRoutes {
+    /// `GET /invoice-data`: filters `category`, `product_id`, `batch_num`, `start_date`, `end_date`; a page by
+    /// `page` (from 1) and `limit` (default 15, seed 003's page size), or by `offset`; newest date first.
+    func invoicePage(_ request: Request) async throws -> InvoicePage {
+        let q = try QueryParams(request, allowed: ["category", "product_id", "batch_num", "start_date", "end_date", "page", "limit", "offset"])
+        let (start, end) = try q.dateRange()
+        let limit = try q.int("limit", default: 15, range: 1...100_000)
+        let offset: Int
+        if q.raw("offset") != nil {
+            guard q.raw("page") == nil else { throw APIError.badRequest("page and offset both given: send one of them") }
+            offset = try q.int("offset", default: 0, range: 0...Int(Int32.max))
+        } else {
+            offset = (try q.int("page", default: 1, range: 1...1_000_000) - 1) * limit
+        }
+        let query = InvoiceQuery(
+            category: try q.string("category", maxLength: 100), productID: try q.string("product_id", maxLength: 100),
+            batchNum: try q.string("batch_num", maxLength: 200), startDate: start, endDate: end,
+            limit: limit, offset: offset, order: .newestFirst)
+        let total = try await runtime.store.invoiceCount(query)
+        let rows = try await runtime.store.invoices(query)
+        return InvoicePage(data: rows, pagination: .init(
+            page: offset / limit + 1, limit: limit, totalItems: total, totalPages: (total + limit - 1) / limit))
     }
 }
 
@@ -64,7 +92,7 @@ struct JobRoutes {
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         registry.add(router, .get, "/jobs", summary: "Jobs with type and status filters") { request, _ in
-            let q = QueryParams(request)
+            let q = try QueryParams(request, allowed: ["type", "status", "limit", "offset"])
             var status: JobStatus?
             if let raw = try q.string("status", maxLength: 32) {
                 guard let s = JobStatus(rawValue: raw) else {

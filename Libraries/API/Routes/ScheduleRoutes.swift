@@ -26,6 +26,8 @@ struct ScheduleRoutes {
     let io: NIOThreadPool
 
     static let maxWindow = 366
+    /// Seed 000's window when `window_size` is left out: a month of days around the target date.
+    static let defaultWindow = 31
     static let maxEntityLength = 100
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
@@ -46,7 +48,7 @@ struct ScheduleRoutes {
         }
         registry.add(router, .post, "/api/session/cleanup", summary: "Remove expired sessions (X-Admin-Token)") { request, _ in
             let removed = try await cleanup()
-            return try JSONResponse.raw(["message": "Expired sessions cleaned up", "deleted_sessions": removed] as [String: Any])
+            return try JSONResponse.raw(["message": "Expired sessions cleaned up", "deleted_count": removed, "deleted_sessions": removed] as [String: Any])
         }
         registry.add(router, .get, "/api/session/cache-info", summary: "Model cache information (X-Admin-Token)") { request, _ in
             let models = try serving.models
@@ -56,9 +58,12 @@ struct ScheduleRoutes {
             }
             return try JSONResponse.make(Output(active_sessions: try await models.scheduleSessionCount(), cache: serving.scheduleCache.info))
         }
-        registry.add(router, .post, "/api/session/cache-clear", summary: "Empty the model cache (X-Admin-Token)") { request, _ in
-            let n = serving.scheduleCache.clear()
-            return try JSONResponse.raw(["message": "Cache cleared", "cleared_models": n] as [String: Any])
+        // The seed's code answers `cache-clear`; its README's heading says `clear-cache`: both are served.
+        for path in ["/api/session/cache-clear", "/api/session/clear-cache"] {
+            registry.add(router, .post, path, summary: "Empty the model cache (X-Admin-Token)") { request, _ in
+                let n = serving.scheduleCache.clear()
+                return try JSONResponse.raw(["message": "Cache cleared", "cleared_models": n] as [String: Any])
+            }
         }
         for path in ["/api/train_models", "/api/train"] {
             registry.add(router, .post, path, summary: "Upload a schedule CSV with its column mapping and train (train-worker)") { request, context in
@@ -132,26 +137,35 @@ struct ScheduleRoutes {
         let models = try serving.models
         let records = try await models.scheduleRecords(sessionID: session.sessionID, entity: nil)
         let latest = try await models.modelVersions(kind: .schedule, subject: session.sessionID).first
+        /// Seed 000's `SessionInfoResponse` keys (`ip_address`, `is_model_trained`, `entity_count`,
+        /// `data_row_count`) beside Almanac's own names for the same values.
         struct Output: Encodable {
             var session_id: String
+            var ip_address: String
             var created_at: String
             var expires_at: Double
             var data_points: Int
+            var data_row_count: Int
             var entities: Int
+            var entity_count: Int
             var model_trained: Bool
+            var is_model_trained: Bool
             var model_version: Int?
             var trained_at: String?
         }
+        let entities = Set(records.map(\.entity)).count
         return try JSONResponse.make(Output(
-            session_id: session.sessionID, created_at: session.createdAt, expires_at: session.expiresAt,
-            data_points: records.count, entities: Set(records.map(\.entity)).count, model_trained: latest != nil,
-            model_version: latest?.version, trained_at: latest?.createdAt))
+            session_id: session.sessionID, ip_address: session.clientIP, created_at: session.createdAt, expires_at: session.expiresAt,
+            data_points: records.count, data_row_count: records.count, entities: entities, entity_count: entities,
+            model_trained: latest != nil, is_model_trained: latest != nil, model_version: latest?.version, trained_at: latest?.createdAt))
     }
 
     // MARK: training
 
     struct Mapping: Sendable {
         var id: String, date: String, start: String, end: String
+        /// A form field left out or empty names seed 000's own column (its README's `ID,Date,Start Time,End Time`).
+        static let seedDefault = ["id_column": "ID", "date_column": "Date", "start_time_column": "Start Time", "end_time_column": "End Time"]
     }
 
     func train(_ request: Request, _ context: AlmanacContext) async throws -> Response {
@@ -167,14 +181,11 @@ struct ScheduleRoutes {
         let received = try await receiver.receive(request.body)
         let path = received.tempPath
         defer { Task { [io] in try? await io.runIfActive { _ = unlink(path) } } }
-        var missing: [String] = []
         func field(_ name: String) -> String {
             let v = received.fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            if v.isEmpty { missing.append(name) }
-            return v
+            return v.isEmpty ? Mapping.seedDefault[name, default: name] : v
         }
         let mapping = Mapping(id: field("id_column"), date: field("date_column"), start: field("start_time_column"), end: field("end_time_column"))
-        guard missing.isEmpty else { throw APIError.badRequest("missing form field(s): \(missing.joined(separator: ", "))") }
         let rows = try await io.runIfActive { try Self.parse(path: path, mapping: mapping) }
         guard !rows.isEmpty else { throw APIError.badRequest("the file has no data rows") }
         let models = try serving.models
@@ -192,13 +203,16 @@ struct ScheduleRoutes {
             var session_id: String
             var data_points: Int
             var entities: Int
+            /// The seed's code's name for `entities`.
+            var employees: Int
             var trained_at: String
             var model_version: Int
             var job_id: String?
         }
+        let entities = Set(rows.map(\.entity)).count
         return try JSONResponse.make(Output(
             message: "Model trained successfully", session_id: session.sessionID, data_points: rows.count,
-            entities: Set(rows.map(\.entity)).count, trained_at: version.createdAt, model_version: version.version,
+            entities: entities, employees: entities, trained_at: version.createdAt, model_version: version.version,
             job_id: version.summary.jobID))
     }
 
@@ -304,7 +318,7 @@ struct ScheduleRoutes {
         guard let target = CivilDate(parsing: dateText) else {
             throw APIError.badRequest("target_date \"\(dateText.prefix(40))\" is not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
         }
-        let window = try (body.window_size ?? WholeNumber(7)).checked("window_size", in: 1...Self.maxWindow)
+        let window = try (body.window_size ?? WholeNumber(Double(Self.defaultWindow))).checked("window_size", in: 1...Self.maxWindow)
         let out = try await predictions(sessionID: session.sessionID, entity: entity, target: target, window: window)
         return try JSONResponse.make(["predictions": out])
     }

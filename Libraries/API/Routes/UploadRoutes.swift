@@ -19,7 +19,7 @@ struct UploadRoutes {
 
     func upload(_ request: Request, context: AlmanacContext) async throws -> Response {
         let batchNum = try await accept(request, context: context)
-        return try JSONResponse.make(["message": "file accepted", "batch_num": batchNum], status: .accepted)
+        return try JSONResponse.make(["message": "file accepted", "batch_num": batchNum], status: .created)
     }
 
     /// Receives, checks and records the upload and queues its ETL job; the accepted batch number.
@@ -32,7 +32,8 @@ struct UploadRoutes {
         }
         let boundary = try MultipartReceiver.boundary(contentType: request.headers[.contentType])
         var onError = OnError.fail
-        if let raw = request.uri.queryParameters.get("on_error") {
+        let query = try QueryParams(request, allowed: ["on_error"])
+        if let raw = query.raw("on_error") {
             guard let mode = OnError(rawValue: String(raw)) else { throw APIError.badRequest("on_error must be fail or skip (got \"\(raw.prefix(40))\")") }
             onError = mode
         }
@@ -49,7 +50,7 @@ struct UploadRoutes {
                 throw APIError.badRequest(problem)
             }
             // The dashboard's form sends on_error as a form field; the query parameter wins when both are given.
-            if request.uri.queryParameters.get("on_error") == nil, let raw = received.fields["on_error"] {
+            if query.raw("on_error") == nil, let raw = received.fields["on_error"] {
                 guard let mode = OnError(rawValue: raw) else { throw APIError.badRequest("on_error must be fail or skip (got \"\(raw.prefix(40))\")") }
                 onError = mode
             }
@@ -113,12 +114,12 @@ struct UploadRoutes {
         }
         if name.utf8.count > 255 { return "the file name is \(name.utf8.count) bytes long; the limit is 255" }
         let base = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? name
-        if let dot = base.lastIndex(of: "."), base.index(after: dot) < base.endIndex {
-            let ext = base[base.index(after: dot)...].lowercased()
-            guard ext == "csv" || ext == "txt" else {
-                return "the file name \"\(base.prefix(60))\" ends in .\(ext.prefix(20)): a sales file is .csv or .txt"
-            }
+        // Seed 003 takes `.csv` files only, matched without regard to case.
+        guard let dot = base.lastIndex(of: "."), base.index(after: dot) < base.endIndex else {
+            return "the file name \"\(base.prefix(60))\" has no extension: a sales file is .csv"
         }
+        let ext = base[base.index(after: dot)...].lowercased()
+        guard ext == "csv" else { return "the file name \"\(base.prefix(60))\" ends in .\(ext.prefix(20)): a sales file is .csv" }
         return nil
     }
 }

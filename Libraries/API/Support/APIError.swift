@@ -2,7 +2,9 @@ import Foundation
 public import Hummingbird
 
 /// The one error type routes throw: it knows its status, message, extra JSON fields and headers,
-/// and renders itself as `{"error": "...", ...}`. Every 4xx/5xx body Almanac sends goes through here.
+/// and renders itself as `{"error": "...", "detail": "...", ...}`. Every 4xx/5xx body Almanac sends goes through here.
+/// `detail` repeats the message for the FastAPI clients of seeds 000, 001 and 004, which read that key;
+/// an `extra` that sets `detail` itself keeps its own.
 public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
     public var status: HTTPResponse.Status
     public var message: String
@@ -21,6 +23,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var body = extra
         body["error"] = message
+        if body["detail"] == nil { body["detail"] = message }
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{\"error\":\"internal error\"}".utf8)
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
