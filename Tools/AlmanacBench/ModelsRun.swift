@@ -12,8 +12,19 @@ struct SeriesResult: Codable {
     var model: String
     var smape: Double?
     var mase: Double?
+    /// Coverage of the intervals as served: calibrated on the training part's own backtest windows when the
+    /// run calibrates (``rawCoverage80`` … are then the model's own intervals), the model's own otherwise.
     var coverage80: Double?
     var coverage95: Double?
+    /// M4's MSIS (scaled interval score) of the served intervals at 80 and 95 %.
+    var msis80: Double?
+    var msis95: Double?
+    var rawCoverage80: Double?
+    var rawCoverage95: Double?
+    var rawMsis95: Double?
+    /// CPU seconds of the calibration windows' fits, on top of `seconds`; how many scores they gave.
+    var calibrationSeconds: Double?
+    var calibrationScores: Int?
     var seconds: Double?
     var form: String?
     var error: String?
@@ -97,9 +108,12 @@ struct ModelsRun: ParsableCommand {
     @Option(help: "Folder with series.csv and the per-frequency files.") var data = "/work/shared/data/series"
     @Option(help: "JSON-lines output, one line per (series, model, origin).") var output: String
     @Option(help: "Only series of these frequencies (comma-separated; default all).") var freq: String?
-    @Option(help: "Models (comma-separated): holt_winters, sarimax, prophet.") var models = "holt_winters,sarimax,prophet"
+    @Option(help: "Models (comma-separated): holt_winters, sarimax, prophet, theta, auto (the backtest-chosen combination of the others).")
+    var models = "holt_winters,sarimax,prophet,theta,auto"
     @Option(help: "Forecast origins (comma-separated): 0 holds out the last h points, k ends each series k·h points earlier.")
     var origins = "0"
+    @Option(help: "Backtest windows on each training part whose errors calibrate the intervals (0: the models' own intervals).")
+    var calibrationWindows = 4
     @Flag(help: "Print a line per series to standard error.") var verbose = false
 
     func run() throws {
@@ -111,8 +125,15 @@ struct ModelsRun: ParsableCommand {
         for s in series {
             for origin in origins {
                 guard let window = s.window(origin: origin) else { continue }
-                for name in names {
-                    var r = evaluate(window, model: name)
+                var evaluations: [String: Evaluation] = [:]
+                for name in names where name != "auto" {
+                    var e = evaluate(window, model: name)
+                    e.result.origin = origin
+                    results.append(e.result)
+                    evaluations[name] = e
+                }
+                if names.contains("auto") {
+                    var r = auto(window, evaluations)
                     r.origin = origin
                     results.append(r)
                 }
@@ -126,52 +147,146 @@ struct ModelsRun: ParsableCommand {
         FileHandle.standardError.write(Data("almanac: \(results.count) fits on \(series.count) series -> \(output)\n".utf8))
     }
 
-    func evaluate(_ s: BenchSeries, model: String) -> SeriesResult {
-        var r = SeriesResult(series: s.id, freq: s.freq, m: s.m, h: s.h, n: s.values.count, model: model)
+    /// Fits `model` on `values` (with their `days`) and forecasts the `h` points after them, at `futureDays`.
+    func forecast(_ model: String, days: [Double], values: [Double], futureDays: [Double], period: Int) throws -> (Forecast, String) {
+        let h = futureDays.count
+        switch model {
+        case "holt_winters":
+            let fit = try HoltWinters.fitCombination(values, period: period, horizon: h)
+            return (fit.forecast(horizon: h, levels: [80, 95]), fit.summary.form)
+        case "sarimax":
+            let fit = try SARIMAX.fitAuto(values, period: period)
+            return (fit.forecast(horizon: h, levels: [80, 95]), fit.summary.form)
+        case "prophet":
+            let fit = try Prophet.fit(days: days, values: values)
+            return (try fit.predict(days: futureDays, levels: [80, 95]), fit.summary.form)
+        case "theta":
+            let fit = try Theta.fit(values, period: period)
+            return (fit.forecast(horizon: h, levels: [80, 95]), fit.summary.form)
+        default:
+            throw BenchError("unknown model \(model)")
+        }
+    }
+
+    /// One model on one window: its scores, its own (uncalibrated) forecast of the held-out tail, and its
+    /// backtest windows on the training part, keyed by origin (the cut).
+    struct Evaluation {
+        var result: SeriesResult
+        var forecast: Forecast?
+        var backtests: [Int: Forecast] = [:]
+    }
+
+    /// The backtest origins on a training part of `split` points: up to `calibrationWindows` cuts h apart,
+    /// each leaving at least 10 points and half the training part.
+    func cuts(split: Int, h: Int) -> [Int] {
+        guard calibrationWindows > 0 else { return [] }
+        return (1...calibrationWindows).map { split - $0 * h }.filter { $0 >= max(10, split / 2) }
+    }
+
+    func evaluate(_ s: BenchSeries, model: String) -> Evaluation { evaluateResult(s, model: model) }
+
+    /// Scores `forecast` (served intervals) on the window's test part into `r`.
+    func score(_ forecast: Forecast, _ s: BenchSeries, into r: inout SeriesResult) {
         let split = s.values.count - s.h
-        guard split > 2 else {
-            r.error = "too short"
-            return r
-        }
         let train = Array(s.values[..<split]), test = Array(s.values[split...])
-        let start = cpuNow()
-        let forecast: Forecast
-        do {
-            switch model {
-            case "holt_winters":
-                let fit = try HoltWinters.fitCombination(train, period: s.m, horizon: s.h)
-                forecast = fit.forecast(horizon: s.h, levels: [80, 95])
-                r.form = fit.summary.form
-            case "sarimax":
-                let fit = try SARIMAX.fitAuto(train, period: s.m)
-                forecast = fit.forecast(horizon: s.h, levels: [80, 95])
-                r.form = fit.summary.form
-            case "prophet":
-                let fit = try Prophet.fit(days: Array(s.days[..<split]), values: train)
-                forecast = try fit.predict(days: Array(s.days[split...]), levels: [80, 95])
-                r.form = fit.summary.form
-            default:
-                r.error = "unknown model \(model)"
-                return r
-            }
-        } catch {
-            r.error = "\(error)"
-            return r
-        }
-        r.seconds = cpuNow() - start
-        guard forecast.mean.allSatisfy(\.isFinite) else {
-            r.error = "non-finite forecast"
-            return r
-        }
         r.smape = finite(AccuracyMetrics.smape(actual: test, forecast: forecast.mean))
         r.mase = finite(AccuracyMetrics.mase(actual: test, forecast: forecast.mean, insample: train, period: s.m))
         if let i80 = forecast.interval(level: 80) {
             r.coverage80 = AccuracyMetrics.coverage(actual: test, lower: i80.lower, upper: i80.upper)
+            r.msis80 = finite(AccuracyMetrics.msis(actual: test, lower: i80.lower, upper: i80.upper, level: 80, insample: train, period: s.m))
         }
         if let i95 = forecast.interval(level: 95) {
             r.coverage95 = AccuracyMetrics.coverage(actual: test, lower: i95.lower, upper: i95.upper)
+            r.msis95 = finite(AccuracyMetrics.msis(actual: test, lower: i95.lower, upper: i95.upper, level: 95, insample: train, period: s.m))
         }
+    }
+
+    /// The automatic model: the combination of the other models chosen on their backtest windows
+    /// (ForecastCombination), served with intervals calibrated on the combination's own backtest errors.
+    func auto(_ s: BenchSeries, _ evaluations: [String: Evaluation]) -> SeriesResult {
+        var r = SeriesResult(series: s.id, freq: s.freq, m: s.m, h: s.h, n: s.values.count, model: "auto")
+        let split = s.values.count - s.h
+        let members = evaluations.keys.filter { evaluations[$0]?.forecast != nil }.sorted()
+        guard !members.isEmpty else {
+            r.error = "no member forecast"
+            return r
+        }
+        let windows = cuts(split: split, h: s.h).map { cut in
+            ForecastCombination.Window(
+                insample: Array(s.values[..<cut]), actual: Array(s.values[cut..<(cut + s.h)]),
+                forecasts: evaluations.compactMapValues { $0.backtests[cut] })
+        }
+        let candidates = ForecastCombination.candidates(members: members, combinations: Self.combinations)
+        let choice = ForecastCombination.choose(candidates, windows: windows, period: s.m, fallback: Self.fallback.filter(members.contains))
+        guard let forecast = ForecastCombination.forecast(
+            choice, final: evaluations.compactMapValues(\.forecast), windows: windows)
+        else {
+            r.error = "no forecast for \(choice.label)"
+            return r
+        }
+        r.form = choice.label
+        r.seconds = members.reduce(0) { $0 + (evaluations[$1]?.result.seconds ?? 0) }
+        r.calibrationSeconds = members.reduce(0) { $0 + (evaluations[$1]?.result.calibrationSeconds ?? 0) }
+        if let raw = ForecastCombination.mean(choice.members.compactMap { evaluations[$0]?.forecast }), let i95 = raw.interval(level: 95) {
+            r.rawCoverage95 = AccuracyMetrics.coverage(actual: Array(s.values[split...]), lower: i95.lower, upper: i95.upper)
+        }
+        score(forecast, s, into: &r)
         return r
+    }
+
+    /// The combinations `auto` may choose beside each single model: M4's Comb (ETS, ARIMA, Theta) and all four.
+    static let combinations = [["holt_winters", "sarimax", "theta"], ["holt_winters", "sarimax", "theta", "prophet"]]
+    static let fallback = ["holt_winters", "sarimax", "theta"]
+
+    func evaluateResult(_ s: BenchSeries, model: String) -> Evaluation {
+        var r = SeriesResult(series: s.id, freq: s.freq, m: s.m, h: s.h, n: s.values.count, model: model)
+        let split = s.values.count - s.h
+        guard split > 2 else {
+            r.error = "too short"
+            return Evaluation(result: r)
+        }
+        let train = Array(s.values[..<split]), test = Array(s.values[split...])
+        let start = cpuNow()
+        var forecast: Forecast
+        do {
+            (forecast, r.form) = try self.forecast(
+                model, days: Array(s.days[..<split]), values: train, futureDays: Array(s.days[split...]), period: s.m)
+        } catch {
+            r.error = "\(error)"
+            return Evaluation(result: r)
+        }
+        r.seconds = cpuNow() - start
+        guard forecast.mean.allSatisfy(\.isFinite) else {
+            r.error = "non-finite forecast"
+            return Evaluation(result: r)
+        }
+        var evaluation = Evaluation(result: r, forecast: forecast)
+        r.smape = finite(AccuracyMetrics.smape(actual: test, forecast: forecast.mean))
+        r.mase = finite(AccuracyMetrics.mase(actual: test, forecast: forecast.mean, insample: train, period: s.m))
+        if let i80 = forecast.interval(level: 80) { r.rawCoverage80 = AccuracyMetrics.coverage(actual: test, lower: i80.lower, upper: i80.upper) }
+        if let i95 = forecast.interval(level: 95) {
+            r.rawCoverage95 = AccuracyMetrics.coverage(actual: test, lower: i95.lower, upper: i95.upper)
+            r.rawMsis95 = finite(AccuracyMetrics.msis(actual: test, lower: i95.lower, upper: i95.upper, level: 95, insample: train, period: s.m))
+        }
+        if calibrationWindows > 0 {
+            // The worker's way: backtest windows on the training part only, each forecasting h points.
+            let calibrationStart = cpuNow()
+            var calibration = IntervalCalibration()
+            for cut in cuts(split: split, h: s.h) {
+                guard let (f, _) = try? self.forecast(
+                    model, days: Array(s.days[..<cut]), values: Array(s.values[..<cut]),
+                    futureDays: Array(s.days[cut..<(cut + s.h)]), period: s.m), f.mean.allSatisfy(\.isFinite)
+                else { continue }
+                calibration.record(forecast: f, actual: Array(s.values[cut..<(cut + s.h)]))
+                evaluation.backtests[cut] = f
+            }
+            r.calibrationSeconds = cpuNow() - calibrationStart
+            r.calibrationScores = calibration.count
+            forecast = calibration.apply(to: forecast)
+        }
+        score(forecast, s, into: &r)
+        evaluation.result = r
+        return evaluation
     }
 
     private func finite(_ v: Double) -> Double? { v.isFinite ? v : nil }
@@ -181,7 +296,8 @@ extension SeriesResult {
     init(series: String, freq: String, m: Int, h: Int, n: Int, model: String) {
         self.init(
             series: series, freq: freq, m: m, h: h, n: n, model: model, smape: nil, mase: nil, coverage80: nil,
-            coverage95: nil, seconds: nil, form: nil, error: nil, origin: nil)
+            coverage95: nil, msis80: nil, msis95: nil, rawCoverage80: nil, rawCoverage95: nil, rawMsis95: nil,
+            calibrationSeconds: nil, calibrationScores: nil, seconds: nil, form: nil, error: nil, origin: nil)
     }
 }
 

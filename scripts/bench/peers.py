@@ -44,7 +44,8 @@ warnings.filterwarnings("ignore")
 logging.getLogger("cmdstanpy").setLevel(logging.ERROR)
 logging.getLogger("prophet").setLevel(logging.ERROR)
 
-ALL = ["statsforecast_autoets", "statsforecast_autoarima", "statsmodels_ets", "statsmodels_sarimax", "prophet"]
+ALL = ["statsforecast_autoets", "statsforecast_autoarima", "statsmodels_ets", "statsmodels_sarimax", "prophet",
+       "statsforecast_autotheta", "statsforecast_ensemble"]
 
 
 def smape(y, f):
@@ -62,6 +63,15 @@ def coverage(y, lo, hi):
     return float(np.mean((y >= lo) & (y <= hi)))
 
 
+def msis(y, lo, hi, level, insample, m):
+    """M4's MSIS: the interval (Winkler) score over the in-sample mean absolute seasonal difference."""
+    a = 1 - level / 100
+    score = np.mean((hi - lo) + 2 / a * (lo - y) * (y < lo) + 2 / a * (y - hi) * (y > hi))
+    lag = max(m, 1) if len(insample) > m else 1
+    scale = np.mean(np.abs(insample[lag:] - insample[:-lag])) if len(insample) > lag else float("nan")
+    return float(score / scale) if scale > 0 else float("nan")
+
+
 def cpu_seconds():
     """CPU seconds of this process and its waited-for children (prophet runs Stan in a child process).
     The machine is shared, so wall-clock time would mostly measure the other processes."""
@@ -74,8 +84,10 @@ def finite(v):
 
 
 def statsforecast_model(name, m):
-    from statsforecast.models import AutoARIMA, AutoETS
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
 
+    if name == "statsforecast_autotheta":
+        return AutoTheta(season_length=m)
     return AutoETS(season_length=m) if name == "statsforecast_autoets" else AutoARIMA(season_length=m)
 
 
@@ -123,6 +135,11 @@ class FitTimeout(Exception):
 
 # Peers whose fits can run for minutes inside compiled code without returning to Python.
 IN_CHILD = {"statsforecast_autoarima"}
+
+# The mean of AutoETS, AutoARIMA and AutoTheta (M4's Comb of ETS, ARIMA and Theta), bounds averaged alike:
+# made from the members' stored forecasts of the same window, so no member is fitted twice.
+ENSEMBLE = "statsforecast_ensemble"
+MEMBERS = ("statsforecast_autoets", "statsforecast_autoarima", "statsforecast_autotheta")
 
 
 def fit_in_child(limit, fn, *args):
@@ -224,6 +241,16 @@ def main():
         meta["warmup_seconds"][name] = cpu_seconds() - t0
 
     done = set() if args.fresh else done_fits(args.output)
+    made = {}  # (series, origin) -> {member: (mean, {level: (lo, hi)}, seconds)}
+    if not args.fresh and os.path.exists(args.output):
+        with open(args.output) as f:
+            for line in f:
+                r = json.loads(line)
+                fc = r.get("forecast")
+                if r["model"] in MEMBERS and fc:
+                    made.setdefault((r["series"], r.get("origin", 0)), {})[r["model"]] = (
+                        np.asarray(fc["mean"]), {lv: (np.asarray(fc[f"lo{lv}"]), np.asarray(fc[f"hi{lv}"])) for lv in (80, 95)},
+                        r.get("seconds", 0.0))
     out = open(args.output, "w" if args.fresh else "a")
     if args.timeout > 0:
         signal.signal(signal.SIGVTALRM, _on_alarm)
@@ -241,7 +268,17 @@ def main():
             r = dict(series=sid, freq=freq, m=m, h=h, n=len(y), model=name, origin=origin)
             t0 = cpu_seconds()
             try:
-                if args.timeout > 0 and name in IN_CHILD:
+                if name == ENSEMBLE:
+                    members = made.get((sid, origin), {})
+                    missing = [n for n in MEMBERS if n not in members]
+                    if missing:
+                        raise ValueError(f"members without a forecast: {', '.join(missing)}")
+                    parts = [members[n] for n in MEMBERS]
+                    mean = np.mean([p[0] for p in parts], axis=0)
+                    iv = {lv: (np.mean([p[1][lv][0] for p in parts], axis=0), np.mean([p[1][lv][1] for p in parts], axis=0))
+                          for lv in (80, 95)}
+                    form, member_seconds = "", sum(p[2] for p in parts)
+                elif args.timeout > 0 and name in IN_CHILD:
                     mean, iv, form = fit_in_child(args.timeout, fit_forecast, name, train, m, h, dates[:-h], dates[-h:])
                 else:
                     if args.timeout > 0:
@@ -251,15 +288,24 @@ def main():
                     finally:
                         if args.timeout > 0:
                             signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-                r["seconds"] = cpu_seconds() - t0
+                r["seconds"] = member_seconds if name == ENSEMBLE else cpu_seconds() - t0
                 mean = np.asarray(mean, float)
                 if not np.all(np.isfinite(mean)):
                     raise ValueError("non-finite forecast")
                 r["smape"] = finite(smape(test, mean))
                 r["mase"] = finite(mase(test, mean, train, m))
                 for lv, (lo, hi) in iv.items():
-                    r[f"coverage{lv}"] = finite(coverage(test, np.asarray(lo, float), np.asarray(hi, float)))
+                    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+                    r[f"coverage{lv}"] = finite(coverage(test, lo, hi))
+                    r[f"msis{lv}"] = finite(msis(test, lo, hi, lv, train, m))
                 r["form"] = form
+                if name in MEMBERS and set(iv) >= {80, 95}:
+                    r["forecast"] = {"mean": [float(v) for v in mean]}
+                    for lv in (80, 95):
+                        r["forecast"][f"lo{lv}"] = [float(v) for v in iv[lv][0]]
+                        r["forecast"][f"hi{lv}"] = [float(v) for v in iv[lv][1]]
+                    made.setdefault((sid, origin), {})[name] = (
+                        mean, {lv: (np.asarray(iv[lv][0], float), np.asarray(iv[lv][1], float)) for lv in (80, 95)}, r["seconds"])
             except Exception as e:
                 r.pop("seconds", None)
                 r["error"] = f"{e.__class__.__name__}: {e}"[:300]

@@ -117,20 +117,29 @@ public enum ForecastEngine {
             run.error = "\(error)"
         }
         guard !cancelled.isSet else { return run }
-        run.backtest = backtest(model, values: values, startDay: startDay, options: options, cancelled: cancelled)
+        let tested = backtest(model, values: values, startDay: startDay, options: options, cancelled: cancelled)
+        run.backtest = tested?.backtest
+        // The backtest's errors calibrate the served intervals (IntervalCalibration): no extra fit.
+        if let calibration = tested?.calibration, let forecast = run.forecast {
+            run.forecast = calibration.apply(to: forecast)
+        }
         return run
     }
 
-    /// Rolling-origin backtest: `windows` origins, each forecasting `h` days after it.
+    /// Rolling-origin backtest: `windows` origins, each forecasting `h` days after it, and the interval
+    /// calibration of their errors. The coverages reported are those of the calibrated intervals, each window
+    /// scored with the calibration of the other windows (leave one window out), so no window grades itself;
+    /// a window the others cannot calibrate (too few scores) is scored with the model's own intervals.
     static func backtest(
         _ model: ModelType, values: [Double], startDay: Int32, options: Options, cancelled: CancellationFlag
-    ) -> Backtest? {
+    ) -> (backtest: Backtest, calibration: IntervalCalibration)? {
         let n = values.count
         let h = min(options.horizon, max(1, n / 5))
         let minTrain = max(2 * options.period + 2, 14)
         let windows = min(options.backtestWindows, max(0, (n - minTrain) / h))
         guard windows > 0 else { return nil }
-        var smapes: [Double] = [], mases: [Double] = [], c80: [Double] = [], c95: [Double] = []
+        var smapes: [Double] = [], mases: [Double] = []
+        var tested: [(forecast: Forecast, actual: [Double])] = []
         for w in 0..<windows {
             if cancelled.isSet { return nil }
             let cut = n - (windows - w) * h
@@ -145,14 +154,24 @@ public enum ForecastEngine {
             smapes.append(AccuracyMetrics.smape(actual: test, forecast: f.mean))
             let mase = AccuracyMetrics.mase(actual: test, forecast: f.mean, insample: train, period: options.period)
             if mase.isFinite { mases.append(mase) }
-            if let i80 = f.interval(level: 80) { c80.append(AccuracyMetrics.coverage(actual: test, lower: i80.lower, upper: i80.upper)) }
-            if let i95 = f.interval(level: 95) { c95.append(AccuracyMetrics.coverage(actual: test, lower: i95.lower, upper: i95.upper)) }
+            tested.append((f, test))
         }
         guard !smapes.isEmpty else { return nil }
-        return Backtest(
+        var calibration = IntervalCalibration()
+        for t in tested { calibration.record(forecast: t.forecast, actual: t.actual) }
+        var c80: [Double] = [], c95: [Double] = []
+        for (i, t) in tested.enumerated() {
+            var others = IntervalCalibration()
+            for (j, u) in tested.enumerated() where j != i { others.record(forecast: u.forecast, actual: u.actual) }
+            let f = others.apply(to: t.forecast)
+            if let i80 = f.interval(level: 80) { c80.append(AccuracyMetrics.coverage(actual: t.actual, lower: i80.lower, upper: i80.upper)) }
+            if let i95 = f.interval(level: 95) { c95.append(AccuracyMetrics.coverage(actual: t.actual, lower: i95.lower, upper: i95.upper)) }
+        }
+        let backtest = Backtest(
             smape: Statistics.mean(smapes), mase: mases.isEmpty ? .nan : Statistics.mean(mases),
             coverage80: c80.isEmpty ? .nan : Statistics.mean(c80), coverage95: c95.isEmpty ? .nan : Statistics.mean(c95),
             windows: smapes.count)
+        return (backtest, calibration)
     }
 
     /// Daily totals with missing days as 0, from the first to the last observed day.

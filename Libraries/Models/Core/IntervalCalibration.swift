@@ -1,0 +1,104 @@
+/// Calibrates a model's prediction intervals on its own out-of-sample errors (split conformal prediction
+/// with a model-given scale).
+///
+/// Each backtest window — the model fitted on the series up to an origin, forecasting the `h` points after
+/// it — gives one score per step: the absolute error divided by the model's own scale at that step (its
+/// interval's half-width over the normal quantile of the interval's level). The scores of every window and
+/// step are pooled; the calibrated interval at level `L` is the mean plus or minus the conformal `L`
+/// quantile of the scores times the model's scale. So the interval keeps the model's shape — how it widens
+/// with the horizon, where a seasonal or multiplicative model makes it wider — and takes its width from how
+/// the model actually erred. With exchangeable scores the coverage is at least `L` on the next window; the
+/// `(n + 1) / n` factor is the finite-sample correction of split conformal prediction.
+///
+/// statsforecast's `ConformalIntervals` take a quantile per horizon step across its windows (with its default
+/// two windows, close to the largest error); pooling the steps after scaling needs far fewer windows for the
+/// same stability, which matters on short yearly series.
+public struct IntervalCalibration: Sendable, Equatable, Codable {
+    /// Scores `|actual − mean| / scale`, in the order recorded.
+    public private(set) var scores: [Double] = []
+
+    /// Fewer scores than this and ``apply(to:)`` keeps the model's own intervals.
+    public static let minimumScores = 10
+
+    public init() {}
+
+    public var count: Int { scores.count }
+
+    /// The model's scale per step of `forecast`: the half-width of its widest interval over that interval's
+    /// normal quantile, floored so that a zero-width interval still has a scale; nil without intervals.
+    public static func scale(of forecast: Forecast) -> [Double]? {
+        guard let reference = forecast.intervals.max(by: { $0.level < $1.level }), reference.level > 0, reference.level < 100 else {
+            return nil
+        }
+        let z = Normal.quantile(0.5 + reference.level / 200)
+        return forecast.mean.indices.map { h in
+            let half = (reference.upper[h] - reference.lower[h]) / 2
+            let floor = 1e-9 * max(1, abs(forecast.mean[h]))
+            return half.isFinite ? max(half / z, floor) : .nan
+        }
+    }
+
+    /// Records one backtest window: the forecast made at its origin and the values that followed
+    /// (`actual.count` may be shorter than the forecast; the steps without an actual are skipped).
+    public mutating func record(forecast: Forecast, actual: [Double]) {
+        guard let scale = Self.scale(of: forecast) else { return }
+        for h in 0..<min(actual.count, forecast.mean.count) {
+            let s = abs(actual[h] - forecast.mean[h]) / scale[h]
+            if s.isFinite { scores.append(s) }
+        }
+    }
+
+    /// The calibrated multiplier of the model's scale at `level` (percent), nil with too few scores.
+    public func multiplier(level: Double) -> Double? {
+        guard scores.count >= Self.minimumScores, level > 0, level < 100 else { return nil }
+        let sorted = scores.sorted()
+        let n = Double(sorted.count)
+        let p = min(1, level / 100 * (n + 1) / n)
+        return Statistics.quantile(sorted: sorted, p)
+    }
+
+    /// `forecast` with each interval's width taken from the scores; the model's own intervals when there are
+    /// too few scores or the forecast has no interval to take the scale from.
+    public func apply(to forecast: Forecast) -> Forecast {
+        guard scores.count >= Self.minimumScores, let scale = Self.scale(of: forecast) else { return forecast }
+        var out = forecast
+        out.intervals = forecast.intervals.map { interval in
+            guard let q = multiplier(level: interval.level) else { return interval }
+            let half = scale.map { $0 * q }
+            return PredictionInterval(
+                level: interval.level,
+                lower: zip(forecast.mean, half).map { $0 - $1 },
+                upper: zip(forecast.mean, half).map { $0 + $1 })
+        }
+        return out
+    }
+}
+
+extension AccuracyMetrics {
+    /// The interval (Winkler) score of a central `level` % interval, averaged over the steps: its width plus
+    /// `2 / α` times how far each actual falls outside it (α = 1 − level/100). Lower is better: a narrow
+    /// interval that misses pays for each miss, a wide one for its width.
+    public static func intervalScore(actual: [Double], lower: [Double], upper: [Double], level: Double) -> Double {
+        precondition(actual.count == lower.count && actual.count == upper.count && !actual.isEmpty)
+        let alpha = 1 - level / 100
+        var total = 0.0
+        for i in actual.indices {
+            let (y, lo, hi) = (actual[i], lower[i], upper[i])
+            total += hi - lo
+            if y < lo { total += 2 / alpha * (lo - y) }
+            if y > hi { total += 2 / alpha * (y - hi) }
+        }
+        return total / Double(actual.count)
+    }
+
+    /// M4's MSIS: ``intervalScore(actual:lower:upper:level:)`` over the in-sample mean absolute seasonal
+    /// difference (the scale of ``mase(actual:forecast:insample:period:)``), so series of any size compare.
+    public static func msis(actual: [Double], lower: [Double], upper: [Double], level: Double, insample: [Double], period m: Int) -> Double {
+        let lag = insample.count > m ? max(m, 1) : 1
+        guard insample.count > lag else { return .nan }
+        var scale = 0.0
+        for t in lag..<insample.count { scale += abs(insample[t] - insample[t - lag]) }
+        scale /= Double(insample.count - lag)
+        return scale > 0 ? intervalScore(actual: actual, lower: lower, upper: upper, level: level) / scale : .nan
+    }
+}
