@@ -243,8 +243,15 @@ public struct InvoiceRow: Codable, Sendable, Equatable {
     }
 }
 
+/// The forecast models: seed 003's three, the theta method, and `auto`, the backtest-chosen combination of
+/// the others (ForecastCombination), stored and served like them.
 public enum ModelType: String, Codable, Sendable, CaseIterable {
-    case prophet, sarimax, holtWinters = "holt_winters"
+    case prophet, sarimax, holtWinters = "holt_winters", theta, auto
+
+    /// The models fitted on their own; `auto` is made from their backtests.
+    public static let fitted: [ModelType] = [.holtWinters, .sarimax, .prophet, .theta]
+    /// The models that take a stored parameter set (`/model-params`).
+    public static let parameterized: [ModelType] = [.prophet, .sarimax, .holtWinters]
 }
 
 public struct ForecastQuery: Sendable {

@@ -180,8 +180,8 @@ struct DashboardTests {
                 let svg = Self.chart(id, in: html)
                 #expect(svg.contains("role=\"img\""), "\(id)")
                 #expect(Self.count("class=\"line history\"", in: svg) == 1, "\(id)")
-                #expect(Self.count("class=\"line forecast\"", in: svg) == 3, "\(id)")
-                #expect(Self.count("class=\"band\"", in: svg) == 3, "\(id)")
+                #expect(Self.count("class=\"line forecast\"", in: svg) == ModelType.allCases.count, "\(id)")
+                #expect(Self.count("class=\"band\"", in: svg) == ModelType.allCases.count, "\(id)")
                 for model in ModelType.allCases { #expect(svg.contains("class=\"line forecast\" data-series=\"\(model.rawValue)\""), "\(id) \(model)") }
                 // Axes: dates along x (the history starts on 1 Jan 2024), values along y.
                 #expect(svg.contains(id == "chart-wide" ? ">1 Jan 2024<" : ">1 Jan 24<"), "\(id)")
@@ -217,7 +217,7 @@ struct DashboardTests {
                 #expect(r.headers[.contentDisposition]?.hasPrefix("attachment; filename=\"forecast-") == true)
                 let lines = Self.page(r).components(separatedBy: "\r\n").filter { !$0.isEmpty }
                 #expect(lines.first == "forecast_date,category,model_type,forecast_value,lower_bound,upper_bound")
-                #expect(lines.count == 1 + 3 * 14, "\(c)")
+                #expect(lines.count == 1 + ModelType.allCases.count * 14, "\(c)")
                 for line in lines.dropFirst() {
                     #expect(line.hasPrefix("2024-"), "\(line)")
                     #expect(line.contains("," + cell + ","), "\(c): \(line)")

@@ -43,14 +43,14 @@ struct PipelineFlowTests {
             #expect(rows.last?["version"] as? Int == 1)
             let window = try await Self.invoices(client, "&category=beta&start_date=2024-01-10&end_date=2024-01-12")
             #expect(window.count == 6)
-            // Forecasts: 14 days after 2024-03-10 for each model and category, with 95% bands around the mean.
+            // Forecasts: 14 days after 2024-03-10 for each of the five models and category, with 95% bands around the mean.
             // Generous wait: the fits and backtests share 2 cores with every other suite of the parallel run.
             let forecasts = try await eventually(timeout: .seconds(240), "forecasts for both categories") { () -> Int? in
                 let n = try await client.get("/forecast-data?limit=1000").array.count
-                return n == 2 * 3 * 14 ? n : nil
+                return n == 2 * 5 * 14 ? n : nil
             }
-            #expect(forecasts == 84)
-            for model in ["holt_winters", "sarimax", "prophet"] {
+            #expect(forecasts == 140)
+            for model in ["holt_winters", "sarimax", "prophet", "theta", "auto"] {
                 let f = try await client.get("/forecast-data?category=alpha&model_type=\(model)").array
                 #expect(f.count == 14, "\(model)")
                 #expect(f.first?["forecast_date"] as? String == "2024-03-24", "\(model): newest first")
@@ -61,8 +61,11 @@ struct PipelineFlowTests {
                 }
             }
             let accuracy = try await client.get("/forecast-accuracy?category=alpha").array
-            #expect(accuracy.count == 3)
+            #expect(accuracy.count == 5)
             #expect(accuracy.filter { $0["is_best"] as? Bool == true }.count == 1)
+            #expect(accuracy.first { $0["is_best"] as? Bool == true }?["model_type"] as? String != "auto", "best marks a single model")
+            let auto = try #require(accuracy.first { $0["model_type"] as? String == "auto" })
+            #expect((auto["form"] as? String).map { !$0.isEmpty } == true, "\(auto)")
             for a in accuracy {
                 #expect((a["smape"] as? Double).map { $0 >= 0 && $0 < 200 } == true, "\(a)")
                 #expect((a["windows"] as? Int ?? 0) >= 1, "\(a)")

@@ -82,7 +82,7 @@ struct Seed003ContractTests {
             #expect(Set(categories ?? []) == Set(Self.categories))
 
             // Forecasts: each hostile category's, and a client's limit=30 gets the latest dates.
-            let perCategory = 3 * 14
+            let perCategory = 5 * 14
             _ = try await eventually(timeout: .seconds(240), "forecasts for every category") { () -> Int? in
                 let n = try await client.get("/forecast-data?limit=1000").array.count
                 return n == Self.categories.count * perCategory ? n : nil

@@ -639,7 +639,7 @@ class Run:
         for cat in sorted({c for _, c in PRODUCTS}):
             counts = psql(self.db_url, f"SELECT model_type, count(*) FROM forecast_data WHERE category = '{cat}' GROUP BY 1")
             got = {m: int(n) for m, n in counts}
-            if got != {"prophet": HORIZON, "sarimax": HORIZON, "holt_winters": HORIZON}:
+            if got != {m: HORIZON for m in ("prophet", "sarimax", "holt_winters", "theta", "auto")}:
                 self.errors.append(f"{cat}: forecasts {got}")
             fresh = psql(self.db_url, f"""SELECT (SELECT fitted_at FROM forecast_runs WHERE category = '{cat}')
                                               >= (SELECT max(updated_at) FROM invoice_data WHERE category = '{cat}')""")

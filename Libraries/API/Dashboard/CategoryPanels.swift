@@ -13,6 +13,7 @@ struct ForecastChartPanel: DashboardPanel {
     /// Model, label, colour (Okabe-Ito, safe for colour-blind readers) and dash pattern.
     static let models: [(ModelType, String, String, String?)] = [
         (.holtWinters, "Holt-Winters", "#0072B2", nil), (.sarimax, "SARIMAX", "#D55E00", "7 4"), (.prophet, "Prophet-like", "#009E73", "2 3"),
+        (.theta, "Theta", "#CC79A7", "1 3"), (.auto, "Auto (backtest-chosen)", "#000000", "9 3 2 3"),
     ]
 
     static func link(_ category: String) -> String { "/dashboard/category?name=" + HTML.queryComponent(category) }
@@ -95,17 +96,19 @@ struct AccuracyPanel: DashboardPanel {
             guard let v, v.isFinite else { return "<td class=\"num\">–</td>" }
             return "<td class=\"num\">\(String(format: "%.\(decimals)f", v) + suffix)</td>"
         }
-        let rows = records.map { r -> HTML in
+        // The best model first, then the others in the store's order.
+        let ordered = records.enumerated().sorted { ($0.element.isBest ? 0 : 1, $0.offset) < ($1.element.isBest ? 0 : 1, $1.offset) }.map(\.element)
+        let rows = ordered.map { r -> HTML in
             let name = names[r.modelType] ?? r.modelType
             let mark: HTML = r.isBest ? " <span class=\"best\" aria-label=\"best model\">★ best</span>" : ""
             let error: HTML = r.error.map { e -> HTML in "<br><span class=\"muted\">\(e)</span>" } ?? ""
-            return "<tr\(HTML(unescaped: r.isBest ? " class=\"best-row\"" : "")) data-model=\"\(r.modelType)\"><th scope=\"row\">\(name)\(mark)\(error)</th>\(cell(r.smape, suffix: "%"))\(cell(r.mase))\(cell(r.coverage95.map { $0 * 100 }, suffix: "%", decimals: 0))</tr>"
+            return "<tr\(HTML(unescaped: r.isBest ? " class=\"best-row\"" : "")) data-model=\"\(r.modelType)\"><th scope=\"row\">\(name)\(mark)\(error)</th>\(cell(r.smape, suffix: "%"))\(cell(r.mase))\(cell(r.coverage80.map { $0 * 100 }, suffix: "%", decimals: 0))\(cell(r.coverage95.map { $0 * 100 }, suffix: "%", decimals: 0))</tr>"
         }
         let windows = records.map(\.windows).max() ?? 0
         return """
-            <p class="muted">Rolling-origin backtest over \(windows) windows. Lower sMAPE and MASE are better; a well-calibrated 95% interval covers about 95% of the held-out days.</p>
+            <p class="muted">Rolling-origin backtest over \(windows) windows. Lower sMAPE and MASE are better. The intervals are calibrated on the backtest's errors; each window's coverage is measured with the calibration of the other windows, so a well-calibrated 80% or 95% interval covers about that share of the held-out days.</p>
             <div class="table-wrap"><table id="accuracy-table">
-            <thead><tr><th scope="col">Model</th><th scope="col" class="num">sMAPE</th><th scope="col" class="num">MASE</th><th scope="col" class="num">95% cover</th></tr></thead>
+            <thead><tr><th scope="col">Model</th><th scope="col" class="num">sMAPE</th><th scope="col" class="num">MASE</th><th scope="col" class="num">80% cover</th><th scope="col" class="num">95% cover</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
     }

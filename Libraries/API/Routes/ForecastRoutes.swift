@@ -66,11 +66,12 @@ struct ForecastRoutes {
             throw APIError.badRequest("levels must be 1 to 10 numbers strictly between 0 and 100")
         }
         let names = body.models ?? ["holt_winters", "sarimax", "prophet"]
-        guard !names.isEmpty else { throw APIError.badRequest("models must name at least one of holt_winters, sarimax, prophet") }
+        guard !names.isEmpty else { throw APIError.badRequest("models must name at least one of holt_winters, sarimax, prophet, theta") }
         var models: [ModelType] = []
         for name in names {
-            guard let m = ModelType(rawValue: name) else {
-                throw APIError.badRequest("unknown model \"\(name.prefix(40))\": use holt_winters, sarimax or prophet")
+            guard let m = ModelType(rawValue: name), m != .auto else {
+                let why = name == "auto" ? "auto is chosen on the forecast worker's backtests of a category (GET /forecast-data?model_type=auto)" : "unknown model"
+                throw APIError.badRequest("\(why) \"\(name.prefix(40))\": use holt_winters, sarimax, prophet or theta")
             }
             if !models.contains(m) { models.append(m) }
         }
@@ -157,9 +158,9 @@ struct ForecastRoutes {
         }
         let names = exog.keys.sorted()
         switch model {
-        case .holtWinters:
+        case .holtWinters, .theta, .auto:
             let fitted = try ForecastEngine.fit(model, values: history, startDay: firstDay, period: period, horizon: horizon, budget: budget)
-            return (fitted, fitted.forecast(horizon: horizon, levels: levels), "exponential smoothing has no exogenous regressors: exog ignored")
+            return (fitted, fitted.forecast(horizon: horizon, levels: levels), "\(model == .theta ? "the theta method" : "exponential smoothing") has no exogenous regressors: exog ignored")
         case .sarimax:
             let rows = (0..<(n + horizon)).map { t in names.map { exog[$0]![t] } }
             let fitted = try SARIMAX.fitAuto(history, period: period, exog: Array(rows[..<n]), budget: budget)

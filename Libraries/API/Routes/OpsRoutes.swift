@@ -186,6 +186,16 @@ enum ModelRegistry {
                 "defaults": json(ProphetOptions.default),
             ],
             [
+                "name": ModelType.theta.rawValue, "kind": "forecast",
+                "description": "The theta method (Assimakopoulos & Nikolopoulos; SES with half the linear trend's drift, Hyndman & Billah), on the series deseasonalised by classical decomposition when its seasonality is significant.",
+                "parameters": ["period": "season length in days"], "defaults": ["period": 7],
+            ],
+            [
+                "name": ModelType.auto.rawValue, "kind": "forecast",
+                "description": "Chosen per category on the rolling-origin backtests: the single model or equal-weight mean (of Holt-Winters, SARIMAX and theta, or all four) with the lowest backtest MASE; intervals calibrated on its own backtest errors.",
+                "parameters": [String: String](), "defaults": [String: Int](),
+            ],
+            [
                 "name": "random_forest", "kind": "train",
                 "description": "Random-forest regression (scikit-learn's RandomForestRegressor) used by the training pipeline.",
                 "parameters": [

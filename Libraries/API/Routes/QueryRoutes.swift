@@ -31,7 +31,7 @@ struct QueryRoutes {
             var model: ModelType?
             if let raw = try q.string("model_type", maxLength: 32) {
                 guard let m = ModelType(rawValue: raw) else {
-                    throw APIError.badRequest("model_type must be one of prophet, sarimax, holt_winters (got \"\(raw)\")")
+                    throw APIError.badRequest("model_type must be one of \(ModelType.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(raw)\")")
                 }
                 model = m
             }

@@ -31,10 +31,14 @@ public enum ForecastEngine {
     /// One model's outcome: a forecast, or the error that stopped it.
     public struct ModelRun: Sendable {
         public var model: ModelType
+        /// The forecast as served: its intervals calibrated on the backtest's errors.
         public var forecast: Forecast?
         public var summary: ModelSummary?
         public var error: String?
         public var backtest: Backtest?
+        /// The model's own forecast, and its backtest windows' forecasts keyed by origin, for `auto`.
+        var ownForecast: Forecast?
+        var windows: [Int: Forecast] = [:]
     }
 
     public struct Backtest: Sendable, Equatable {
@@ -44,6 +48,10 @@ public enum ForecastEngine {
         public var coverage95: Double
         public var windows: Int
     }
+
+    /// The combinations `auto` chooses among beside each single model (ForecastCombination): M4's Comb of ETS,
+    /// ARIMA and Theta, and all four. Without backtest windows it serves the first.
+    public static let combinations: [[ModelType]] = [[.holtWinters, .sarimax, .theta], [.holtWinters, .sarimax, .theta, .prophet]]
 
     /// Fits one model family on `values` (one value per day starting at `startDay`), for forecasts
     /// `horizon` days ahead (Holt-Winters' multi-step weights use it). With a `budget`, Holt-Winters' forms
@@ -61,6 +69,10 @@ public enum ForecastEngine {
         case .prophet:
             let days = (0..<values.count).map { Double(startDay) + Double($0) }
             return try Prophet.fit(days: days, values: values, options: prophet)
+        case .theta:
+            return try Theta.fit(values, period: period)
+        case .auto:
+            throw ModelError("auto is the combination of the other models chosen on their backtests: ForecastEngine.run makes it")
         }
     }
 
@@ -69,24 +81,86 @@ public enum ForecastEngine {
     /// Cancelling the calling task (a worker's shutdown grace period running out) stops the work at the next
     /// fit: the fits run on Dispatch threads, where `Task.isCancelled` cannot be seen, so they look at a flag
     /// the cancellation sets. A cancelled run throws `CancellationError` instead of returning partial results.
+    /// With `.auto` among `models`, the fitted models it needs run too and `auto` is made from their backtests.
     public static func run(values: [Double], startDay: Int32, models: [ModelType] = ModelType.allCases, options: Options) async throws -> [ModelRun] {
         let cancelled = CancellationFlag()
-        let runs = await withTaskCancellationHandler {
+        let fitted = models.contains(.auto) ? ModelType.fitted : models.filter { $0 != .auto }
+        var runs = await withTaskCancellationHandler {
             await withTaskGroup(of: ModelRun.self) { group in
-                for model in models {
+                for model in fitted {
                     group.addTask {
                         await Compute.run { runOne(model, values: values, startDay: startDay, options: options, cancelled: cancelled) }
                     }
                 }
                 var runs: [ModelRun] = []
                 for await run in group { runs.append(run) }
-                return runs.sorted { models.firstIndex(of: $0.model)! < models.firstIndex(of: $1.model)! }
+                return runs
             }
         } onCancel: {
             cancelled.set()
         }
         if cancelled.isSet { throw CancellationError() }
-        return runs
+        if models.contains(.auto) { runs.append(auto(runs, values: values, options: options)) }
+        return runs.filter { models.contains($0.model) }.sorted { models.firstIndex(of: $0.model)! < models.firstIndex(of: $1.model)! }
+    }
+
+    /// `auto` from the fitted models' runs: the single model or combination with the lowest backtest MASE
+    /// (ForecastCombination), its intervals calibrated on its own backtest errors. Its backtest row is that
+    /// of the choice on the same windows, so its MASE is the lowest of the candidates' by construction (a
+    /// selection's optimism); its coverages are leave-one-window-out like the others'.
+    static func auto(_ runs: [ModelRun], values: [Double], options: Options) -> ModelRun {
+        var run = ModelRun(model: .auto)
+        let members = runs.filter { $0.ownForecast != nil }.map(\.model.rawValue).sorted()
+        guard !members.isEmpty else {
+            run.error = "auto: every model failed"
+            return run
+        }
+        let cuts = Set(runs.flatMap(\.windows.keys)).sorted()
+        let h = runs.compactMap { $0.windows.values.first?.mean.count }.first ?? 0
+        let windows = cuts.map { cut in
+            ForecastCombination.Window(
+                insample: Array(values[..<cut]), actual: Array(values[cut..<(cut + h)]),
+                forecasts: Dictionary(uniqueKeysWithValues: runs.compactMap { r in r.windows[cut].map { (r.model.rawValue, $0) } }))
+        }
+        let candidates = ForecastCombination.candidates(members: members, combinations: combinations.map { $0.map(\.rawValue) })
+        let fallback = combinations[0].map(\.rawValue).filter(members.contains)
+        let choice = ForecastCombination.choose(candidates, windows: windows, period: options.period, fallback: fallback.isEmpty ? [members[0]] : fallback)
+        let own = Dictionary(uniqueKeysWithValues: runs.compactMap { r in r.ownForecast.map { (r.model.rawValue, $0) } })
+        guard let forecast = ForecastCombination.forecast(choice, final: own, windows: windows) else {
+            run.error = "auto: no forecast for \(choice.label)"
+            return run
+        }
+        run.forecast = forecast
+        let note = choice.score.map { "chosen on \(windows.count) backtest windows (MASE \(($0 * 1000).rounded() / 1000))" } ?? "no backtest window: the default combination"
+        run.summary = ModelSummary(form: choice.label, parameters: [:], criteria: nil, notes: [note])
+        // The choice's backtest: its combined forecasts on the windows every member forecast.
+        let tested = windows.compactMap { w -> (forecast: Forecast, actual: [Double], insample: [Double])? in
+            guard choice.members.allSatisfy({ w.forecasts[$0] != nil }),
+                  let f = ForecastCombination.mean(choice.members.compactMap { w.forecasts[$0] }) else { return nil }
+            return (f, w.actual, w.insample)
+        }
+        if !tested.isEmpty { run.backtest = score(tested, period: options.period) }
+        return run
+    }
+
+    /// Backtest scores of forecasts at their origins: sMAPE, MASE, and the leave-one-window-out coverages of
+    /// the calibrated intervals (a window the others cannot calibrate is scored with the model's own).
+    static func score(_ tested: [(forecast: Forecast, actual: [Double], insample: [Double])], period: Int) -> Backtest {
+        var smapes: [Double] = [], mases: [Double] = [], c80: [Double] = [], c95: [Double] = []
+        for (i, t) in tested.enumerated() {
+            smapes.append(AccuracyMetrics.smape(actual: t.actual, forecast: t.forecast.mean))
+            let mase = AccuracyMetrics.mase(actual: t.actual, forecast: t.forecast.mean, insample: t.insample, period: period)
+            if mase.isFinite { mases.append(mase) }
+            var others = IntervalCalibration()
+            for (j, u) in tested.enumerated() where j != i { others.record(forecast: u.forecast, actual: u.actual) }
+            let f = others.apply(to: t.forecast)
+            if let i80 = f.interval(level: 80) { c80.append(AccuracyMetrics.coverage(actual: t.actual, lower: i80.lower, upper: i80.upper)) }
+            if let i95 = f.interval(level: 95) { c95.append(AccuracyMetrics.coverage(actual: t.actual, lower: i95.lower, upper: i95.upper)) }
+        }
+        return Backtest(
+            smape: Statistics.mean(smapes), mase: mases.isEmpty ? .nan : Statistics.mean(mases),
+            coverage80: c80.isEmpty ? .nan : Statistics.mean(c80), coverage95: c95.isEmpty ? .nan : Statistics.mean(c95),
+            windows: tested.count)
     }
 
     /// Set once by a task's cancellation handler, read by the fits between windows.
@@ -119,6 +193,8 @@ public enum ForecastEngine {
         guard !cancelled.isSet else { return run }
         let tested = backtest(model, values: values, startDay: startDay, options: options, cancelled: cancelled)
         run.backtest = tested?.backtest
+        run.windows = tested?.windows ?? [:]
+        run.ownForecast = run.forecast
         // The backtest's errors calibrate the served intervals (IntervalCalibration): no extra fit.
         if let calibration = tested?.calibration, let forecast = run.forecast {
             run.forecast = calibration.apply(to: forecast)
@@ -132,14 +208,14 @@ public enum ForecastEngine {
     /// a window the others cannot calibrate (too few scores) is scored with the model's own intervals.
     static func backtest(
         _ model: ModelType, values: [Double], startDay: Int32, options: Options, cancelled: CancellationFlag
-    ) -> (backtest: Backtest, calibration: IntervalCalibration)? {
+    ) -> (backtest: Backtest, calibration: IntervalCalibration, windows: [Int: Forecast])? {
         let n = values.count
         let h = min(options.horizon, max(1, n / 5))
         let minTrain = max(2 * options.period + 2, 14)
         let windows = min(options.backtestWindows, max(0, (n - minTrain) / h))
         guard windows > 0 else { return nil }
-        var smapes: [Double] = [], mases: [Double] = []
-        var tested: [(forecast: Forecast, actual: [Double])] = []
+        var tested: [(forecast: Forecast, actual: [Double], insample: [Double])] = []
+        var byCut: [Int: Forecast] = [:]
         for w in 0..<windows {
             if cancelled.isSet { return nil }
             let cut = n - (windows - w) * h
@@ -151,27 +227,13 @@ public enum ForecastEngine {
             else { continue }
             let f = fitted.forecast(horizon: h, levels: [80, 95])
             guard f.mean.allSatisfy(\.isFinite) else { continue }
-            smapes.append(AccuracyMetrics.smape(actual: test, forecast: f.mean))
-            let mase = AccuracyMetrics.mase(actual: test, forecast: f.mean, insample: train, period: options.period)
-            if mase.isFinite { mases.append(mase) }
-            tested.append((f, test))
+            tested.append((f, test, train))
+            byCut[cut] = f
         }
-        guard !smapes.isEmpty else { return nil }
+        guard !tested.isEmpty else { return nil }
         var calibration = IntervalCalibration()
         for t in tested { calibration.record(forecast: t.forecast, actual: t.actual) }
-        var c80: [Double] = [], c95: [Double] = []
-        for (i, t) in tested.enumerated() {
-            var others = IntervalCalibration()
-            for (j, u) in tested.enumerated() where j != i { others.record(forecast: u.forecast, actual: u.actual) }
-            let f = others.apply(to: t.forecast)
-            if let i80 = f.interval(level: 80) { c80.append(AccuracyMetrics.coverage(actual: t.actual, lower: i80.lower, upper: i80.upper)) }
-            if let i95 = f.interval(level: 95) { c95.append(AccuracyMetrics.coverage(actual: t.actual, lower: i95.lower, upper: i95.upper)) }
-        }
-        let backtest = Backtest(
-            smape: Statistics.mean(smapes), mase: mases.isEmpty ? .nan : Statistics.mean(mases),
-            coverage80: c80.isEmpty ? .nan : Statistics.mean(c80), coverage95: c95.isEmpty ? .nan : Statistics.mean(c95),
-            windows: smapes.count)
-        return (backtest, calibration)
+        return (score(tested, period: options.period), calibration, byCut)
     }
 
     /// Daily totals with missing days as 0, from the first to the last observed day.

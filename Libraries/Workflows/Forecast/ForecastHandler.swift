@@ -6,7 +6,8 @@ import Models
 import Store
 import Synchronization
 
-/// forecast-worker's job: refit a category's three models when its data changed, write forecasts and accuracy.
+/// forecast-worker's job: refit a category's models (the seed's three, theta, and auto from their backtests)
+/// when its data changed, write forecasts and accuracy.
 public struct ForecastHandler: Sendable {
     let runtime: AlmanacRuntime
     /// One fit per category at a time in this process: a second job for a category waits, then finds the
@@ -93,7 +94,8 @@ public struct ForecastHandler: Sendable {
                 coverage80: run.backtest.map(\.coverage80).flatMap(finite), coverage95: run.backtest.map(\.coverage95).flatMap(finite),
                 windows: run.backtest?.windows ?? 0, isBest: false, form: run.summary?.form, error: run.error))
         }
-        if let best = accuracy.indices.filter({ accuracy[$0].error == nil && accuracy[$0].windows > 0 })
+        // The best single model (auto's backtest score is the lowest of its candidates' by construction).
+        if let best = accuracy.indices.filter({ accuracy[$0].error == nil && accuracy[$0].windows > 0 && accuracy[$0].modelType != ModelType.auto.rawValue })
             .min(by: { (accuracy[$0].mase ?? accuracy[$0].smape ?? .infinity) < (accuracy[$1].mase ?? accuracy[$1].smape ?? .infinity) }) {
             accuracy[best].isBest = true
         }

@@ -47,6 +47,8 @@ public enum ModelParameterSets {
     /// Checks a parameter object for `model`; the error message names the offending key.
     public static func validate(_ model: ModelType, _ parameters: [String: Any]) -> String? {
         switch model {
+        case .theta, .auto:
+            return "\(model.rawValue) takes no parameter set (parameter sets are for \(ModelType.parameterized.map(\.rawValue).joined(separator: ", ")))"
         case .holtWinters, .sarimax:
             let known = model == .holtWinters ? ["period", "weights"] : ["period"]
             if let extra = parameters.keys.sorted().first(where: { !known.contains($0) }) {
@@ -115,6 +117,8 @@ extension ForecastEngine.Options {
                 if model == .holtWinters, let raw = object["weights"] as? String, let weighting = ETSWeighting(rawValue: raw) {
                     options.etsWeighting = weighting
                 }
+            case .theta, .auto:
+                continue
             }
             ids.append(String(set.id))
         }
