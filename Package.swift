@@ -16,6 +16,9 @@ let package = Package(
         .executable(name: "train-worker", targets: ["TrainWorker"]),
         .executable(name: "queue-probe", targets: ["QueueProbe"]),
         .executable(name: "AlmanacBench", targets: ["AlmanacBench"]),
+        .executable(name: "almanac", targets: ["AlmanacCLI"]),
+        // Almanac's forecasting, anomaly and random-forest models for other Swift packages (no server parts).
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -143,6 +146,10 @@ let package = Package(
             ],
             path: "Tools/QueueProbe", swiftSettings: strict),
         // Benchmarks (scripts/bench/*.sh, BENCHMARKS.md): not part of the test suite.
+        .executableTarget(
+            name: "AlmanacCLI",
+            dependencies: ["Workflows", "Models", "CSV", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/AlmanacCLI", swiftSettings: strict),
         .executableTarget(
             name: "AlmanacBench",
             dependencies: ["Models", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -342,4 +342,10 @@ public struct CategorySeries: Sendable {
     public var days: [Int32]
     public var totals: [Double]
     public var fingerprint: String
+
+    public init(days: [Int32], totals: [Double], fingerprint: String) {
+        self.days = days
+        self.totals = totals
+        self.fingerprint = fingerprint
+    }
 }
