@@ -4,6 +4,7 @@ public import Jobs
 import Logging
 import Metrics
 import Store
+import Synchronization
 
 /// The ETL job a accepted upload queues.
 public enum ETLJob {
@@ -27,6 +28,24 @@ public struct ETLHandler: Sendable {
         var stored_filename: String
     }
 
+    /// The number of lines of a file (newlines, plus one for a last line without one), read in 1 MiB chunks;
+    /// 0 when it cannot be opened (the scan then reports why).
+    static func lineCount(path: String) -> Int {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var count = 0, last: UInt8 = 10
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            for i in 0..<n where buffer[i] == 10 { count += 1 }
+            last = buffer[n - 1]
+        }
+        return last == 10 ? count : count + 1
+    }
+
     public func handle(_ message: JobMessage) async throws {
         guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(message.payload.utf8)) else {
             throw JobFailure.permanent("ETL job payload is not valid JSON with batch_num and stored_filename")
@@ -46,14 +65,31 @@ public struct ETLHandler: Sendable {
             return
         }
         let path = runtime.config.uploadDirectory + "/" + payload.stored_filename
+        // Progress: the line the scan has reached of the file's lines (counted first, one fast pass), written
+        // to the job every half second while the rows stream into the store, up to 0.9 before the commit.
+        let lines = await Compute.run { Self.lineCount(path: path) }
+        let reached = Atomic<Int>(0)
+        let reporter = Task {
+            var last = -1
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                let line = reached.load(ordering: .relaxed)
+                guard lines > 1, line != last else { continue }
+                last = line
+                try? await store.jobProgress(id: message.id, progress: 0.9 * min(1, Double(line) / Double(lines)))
+            }
+        }
+        defer { reporter.cancel() }
         let outcome = try await store.ingest(batchNum: payload.batch_num) { emit in
             var emitted = 0
             return try SalesScanner.scan(path: path) { row in
                 try emit(row)
                 emitted += 1
+                if emitted & 1023 == 0 { reached.store(row.line, ordering: .relaxed) }
                 if emitted == 10 { CrashPoint.midCopy.hit() }
             }
         }
+        reporter.cancel()
         switch outcome {
         case .completed(let counters, let jobs):
             CrashPoint.beforeForecastPush.hit()

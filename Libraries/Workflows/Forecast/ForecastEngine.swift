@@ -82,7 +82,11 @@ public enum ForecastEngine {
     /// fit: the fits run on Dispatch threads, where `Task.isCancelled` cannot be seen, so they look at a flag
     /// the cancellation sets. A cancelled run throws `CancellationError` instead of returning partial results.
     /// With `.auto` among `models`, the fitted models it needs run too and `auto` is made from their backtests.
-    public static func run(values: [Double], startDay: Int32, models: [ModelType] = ModelType.allCases, options: Options) async throws -> [ModelRun] {
+    /// `progress` hears (models done, models to fit) as each model's fit and backtest finish.
+    public static func run(
+        values: [Double], startDay: Int32, models: [ModelType] = ModelType.allCases, options: Options,
+        progress: (@Sendable (_ done: Int, _ total: Int) async -> Void)? = nil
+    ) async throws -> [ModelRun] {
         let cancelled = CancellationFlag()
         let fitted = models.contains(.auto) ? ModelType.fitted : models.filter { $0 != .auto }
         var runs = await withTaskCancellationHandler {
@@ -93,7 +97,10 @@ public enum ForecastEngine {
                     }
                 }
                 var runs: [ModelRun] = []
-                for await run in group { runs.append(run) }
+                for await run in group {
+                    runs.append(run)
+                    await progress?(runs.count, fitted.count)
+                }
                 return runs
             }
         } onCancel: {

@@ -74,7 +74,10 @@ public struct ForecastHandler: Sendable {
         }
         let (startDay, values) = ForecastEngine.dailyFilled(series)
         try await store.jobProgress(id: message.id, progress: 0.1)
-        let runs = try await ForecastEngine.run(values: values, startDay: startDay, options: options)
+        // Progress: 0.1 when the series is read, then up to 0.95 as each model's fit and backtest finish.
+        let runs = try await ForecastEngine.run(values: values, startDay: startDay, options: options) { done, total in
+            try? await store.jobProgress(id: message.id, progress: 0.1 + 0.85 * Double(done) / Double(max(1, total)))
+        }
         let lastDay = startDay + Int32(values.count - 1)
         var forecasts: [CategoryForecast] = []
         var accuracy: [AccuracyRecord] = []
