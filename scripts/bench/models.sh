@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Issue 4's benchmark: Almanac's Holt-Winters, SARIMAX and Prophet-like models against the Python peers
-# (statsforecast AutoETS / AutoARIMA, statsmodels ExponentialSmoothing / SARIMAX, prophet) on the series of
+# Issue 4's and 20's benchmark: Almanac's Holt-Winters, SARIMAX, Prophet-like and theta models and `auto` (their
+# backtest-chosen combination), with intervals calibrated on backtest windows of each training part, against the
+# Python peers (statsforecast AutoETS / AutoARIMA / AutoTheta and their mean ensemble, statsmodels
+# ExponentialSmoothing / SARIMAX, prophet) on the series of
 # ../shared/data/series, same holdout (the last h points of each series), single-threaded on both sides.
-# Prints the table of BENCHMARKS.md: mean sMAPE, MASE, 95 % coverage, fit+forecast seconds per series,
+# Prints the table of BENCHMARKS.md: mean sMAPE, MASE, 80/95 % coverage, MSIS, fit+forecast seconds per series,
 # and the ratios to each peer. FREQ=monthly,quarterly limits the frequencies; DATA points elsewhere.
 # The peers are installed from PyPI into .build-bench/venv (VENV overrides) on first use. Their results are a
 # cache: peers.py skips the (series, model, origin) triples already in $WORK/peers.jsonl, so an interrupted run resumes
