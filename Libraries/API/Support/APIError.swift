@@ -21,16 +21,49 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public var description: String { "\(status.code) \(message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var body = extra
-        body["error"] = message
-        if body["detail"] == nil { body["detail"] = message }
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{\"error\":\"internal error\"}".utf8)
+        let data: Data
+        if Self.isSeed002(request.uri.path) {
+            // Seed 002's ErrorDetail, under `error` (its client reads error.message) and FastAPI's `detail`.
+            let detail: [String: Any] = [
+                "message": message, "code": extra["code"] ?? Self.code(status), "status_code": Int(status.code),
+                "details": extra.filter { $0.key != "code" }.isEmpty ? NSNull() : extra.filter { $0.key != "code" } as Any,
+            ]
+            data = (try? JSONSerialization.data(withJSONObject: ["error": detail, "detail": detail], options: [.sortedKeys])) ?? Data()
+        } else {
+            var body = extra
+            body["error"] = message
+            if body["detail"] == nil { body["detail"] = message }
+            data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{\"error\":\"internal error\"}".utf8)
+        }
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     public static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }
+
+    /// An error on seed 002's routes with its `code` (rendered in the seed's shape by ``response(from:context:)``).
+    public static func seed002(_ status: HTTPResponse.Status, _ message: String, code: String) -> APIError {
+        APIError(status, message, extra: ["code": code])
+    }
+
+    /// Seed 002's routes: `/api/v1/jobs…` and `/api/v1/model-params…`.
+    static func isSeed002(_ path: String) -> Bool {
+        path.hasPrefix("/api/v1/jobs") || path.hasPrefix("/api/v1/model-params")
+    }
+
+    static func code(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400, 422: "validation_error"
+        case 401: "unauthorized"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 409: "conflict"
+        case 413: "payload_too_large"
+        case 429: "rate_limited"
+        default: status.code >= 500 ? "internal_error" : "error"
+        }
+    }
     public static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
 }
 
