@@ -190,7 +190,7 @@ CHART_CHECK = """
 })()
 """
 
-MODELS = {"holt_winters", "sarimax", "prophet"}
+MODELS = {"holt_winters", "sarimax", "prophet", "theta", "auto"}
 
 
 def check_chart(b, width):
@@ -204,10 +204,10 @@ def check_chart(b, width):
         raise Fail("at %dpx the %s chart is shown too" % (width, hidden))
     if len(chart["history"]) != 1 or chart["history"][0]["points"] < 30 or chart["history"][0]["width"] <= 0:
         raise Fail("at %dpx: expected one history line with its points, got %s" % (width, chart["history"]))
-    if {f["series"] for f in chart["forecasts"]} != MODELS or len(chart["forecasts"]) != 3:
-        raise Fail("at %dpx: expected three forecast lines (%s), got %s" % (width, MODELS, chart["forecasts"]))
+    if {f["series"] for f in chart["forecasts"]} != MODELS or len(chart["forecasts"]) != len(MODELS):
+        raise Fail("at %dpx: expected a forecast line per model (%s), got %s" % (width, MODELS, chart["forecasts"]))
     if {f["series"] for f in chart["bands"]} != MODELS or any(f["height"] <= 0 for f in chart["bands"]):
-        raise Fail("at %dpx: expected three 95%% bands with some height, got %s" % (width, chart["bands"]))
+        raise Fail("at %dpx: expected a 95%% band per model with some height, got %s" % (width, chart["bands"]))
     for f in chart["forecasts"]:
         if f["points"] < 7:
             raise Fail("at %dpx: forecast %s has only %d points" % (width, f["series"], f["points"]))
@@ -215,9 +215,9 @@ def check_chart(b, width):
         raise Fail("at %dpx the chart is %dpx wide" % (width, chart["width"]))
     if c["scrollWidth"] > c["innerWidth"] + 1:
         raise Fail("at %dpx the page scrolls sideways (%dpx wide)" % (width, c["scrollWidth"]))
-    if len(c["legend"]) != 4 or c["best"] != 1:
+    if len(c["legend"]) != 1 + len(MODELS) or c["best"] != 1:
         raise Fail("legend %s, best marks %d" % (c["legend"], c["best"]))
-    print("  %dpx: %s shown, 1 history line (%d points), forecasts %s, 3 bands, axis labels %s" % (
+    print("  %dpx: %s shown, 1 history line (%d points), forecasts %s, a band each, axis labels %s" % (
         width, shown, chart["history"][0]["points"], sorted(f["series"] for f in chart["forecasts"]), chart["xLabels"][:3] + ["…"]))
 
 
@@ -321,7 +321,7 @@ def main():
         b.navigate(href[a.category])
         t1 = time.time()
         # The page reloads itself once the forecast is written.
-        b.wait_for("document.querySelectorAll('#chart-wide path.line.forecast').length === 3", "the forecast on the category page", a.timeout)
+        b.wait_for("document.querySelectorAll('#chart-wide path.line.forecast').length === 5", "the forecast on the category page", a.timeout)
         print("  forecast shown %.1fs after opening the category page" % (time.time() - t1))
         for width in (1280, 390):
             b.viewport(width)
