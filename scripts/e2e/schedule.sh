@@ -117,7 +117,12 @@ unset DATABASE_URL REDIS_URL
 
 # 2. Embedded default.
 port=$(free_port)
-DATA_DIR="$work/embedded" PORT=$port "$bin/upload-api" > "$work/embedded.log" 2>&1 & pids+=($!)
+DATA_DIR="$work/embedded" PORT=$port SHUTDOWN_SECONDS=3 "$bin/upload-api" > "$work/embedded.log" 2>&1 & api=$!; pids+=($api)
 wait_for 60 "embedded upload-api" curl -sf "http://127.0.0.1:$port/ready"
 run_contract "http://127.0.0.1:$port" embedded
+# SIGTERM on the embedded process (server and the three workers in it): exit 0 within SHUTDOWN_SECONDS (3 here).
+kill -TERM "$api"
+s=$SECONDS
+wait "$api" || fail "embedded upload-api exited with status $?"
+[ $((SECONDS - s)) -le 4 ] || fail "embedded upload-api took more than SHUTDOWN_SECONDS=3 (+1) to stop"
 echo "e2e schedule: passed" >&2
