@@ -114,7 +114,7 @@ struct ModelsRun: ParsableCommand {
     var origins = "0"
     @Option(help: "Backtest windows on each training part whose errors calibrate the intervals (0: the models' own intervals).")
     var calibrationWindows = 4
-    @Flag(help: "Also score auto's candidate variants (auto_combinations, auto_comb).") var autoVariants = false
+    @Flag(help: "Also score auto's candidate variants: auto_singles (single models too), auto_comb (M4's Comb always).") var autoVariants = false
     @Flag(help: "Print a line per series to standard error.") var verbose = false
 
     func run() throws {
@@ -139,8 +139,8 @@ struct ModelsRun: ParsableCommand {
                     results.append(r)
                     if autoVariants {
                         // The same members, other candidate sets: the combinations only, and M4's Comb always.
-                        for (name, candidates) in [("auto_combinations", Self.combinations), ("auto_comb", [Self.combinations[0]])] {
-                            var v = auto(window, evaluations, candidates: candidates, singles: false)
+                        for (name, candidates, singles) in [("auto_singles", Self.combinations, true), ("auto_comb", [Self.combinations[0]], false)] {
+                            var v = auto(window, evaluations, candidates: candidates, singles: singles)
                             v.model = name
                             v.origin = origin
                             results.append(v)
@@ -211,9 +211,9 @@ struct ModelsRun: ParsableCommand {
         }
     }
 
-    /// The automatic model: the combination of the other models chosen on their backtest windows
+    /// The automatic model, as the forecast worker makes it: the combination of the other models chosen on their backtest windows
     /// (ForecastCombination), served with intervals calibrated on the combination's own backtest errors.
-    func auto(_ s: BenchSeries, _ evaluations: [String: Evaluation], candidates sets: [[String]] = ModelsRun.combinations, singles: Bool = true) -> SeriesResult {
+    func auto(_ s: BenchSeries, _ evaluations: [String: Evaluation], candidates sets: [[String]] = ModelsRun.combinations, singles: Bool = false) -> SeriesResult {
         var r = SeriesResult(series: s.id, freq: s.freq, m: s.m, h: s.h, n: s.values.count, model: "auto")
         let split = s.values.count - s.h
         let members = evaluations.keys.filter { evaluations[$0]?.forecast != nil }.sorted()
@@ -226,7 +226,8 @@ struct ModelsRun: ParsableCommand {
                 insample: Array(s.values[..<cut]), actual: Array(s.values[cut..<(cut + s.h)]),
                 forecasts: evaluations.compactMapValues { $0.backtests[cut] })
         }
-        let candidates = ForecastCombination.candidates(members: members, combinations: sets).filter { singles || $0.count > 1 }
+        var candidates = ForecastCombination.candidates(members: members, combinations: sets).filter { singles || $0.count > 1 }
+        if candidates.isEmpty { candidates = members.map { [$0] } }
         let choice = ForecastCombination.choose(candidates, windows: windows, period: s.m, fallback: Self.fallback.filter(members.contains))
         guard let forecast = ForecastCombination.forecast(
             choice, final: evaluations.compactMapValues(\.forecast), windows: windows)

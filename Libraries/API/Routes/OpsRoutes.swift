@@ -192,7 +192,7 @@ enum ModelRegistry {
             ],
             [
                 "name": ModelType.auto.rawValue, "kind": "forecast",
-                "description": "Chosen per category on the rolling-origin backtests: the single model or equal-weight mean (of Holt-Winters, SARIMAX and theta, or all four) with the lowest backtest MASE; intervals calibrated on its own backtest errors.",
+                "description": "Chosen per category on the rolling-origin backtests: the equal-weight mean of Holt-Winters, SARIMAX and theta, or of all four, whichever has the lower backtest MASE; intervals calibrated on its own backtest errors.",
                 "parameters": [String: String](), "defaults": [String: Int](),
             ],
             [

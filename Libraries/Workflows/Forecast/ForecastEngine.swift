@@ -49,8 +49,8 @@ public enum ForecastEngine {
         public var windows: Int
     }
 
-    /// The combinations `auto` chooses among beside each single model (ForecastCombination): M4's Comb of ETS,
-    /// ARIMA and Theta, and all four. Without backtest windows it serves the first.
+    /// The combinations `auto` chooses among (ForecastCombination): M4's Comb of ETS, ARIMA and Theta, and all
+    /// four. Without backtest windows it serves the first.
     public static let combinations: [[ModelType]] = [[.holtWinters, .sarimax, .theta], [.holtWinters, .sarimax, .theta, .prophet]]
 
     /// Fits one model family on `values` (one value per day starting at `startDay`), for forecasts
@@ -111,7 +111,7 @@ public enum ForecastEngine {
         return runs.filter { models.contains($0.model) }.sorted { models.firstIndex(of: $0.model)! < models.firstIndex(of: $1.model)! }
     }
 
-    /// `auto` from the fitted models' runs: the single model or combination with the lowest backtest MASE
+    /// `auto` from the fitted models' runs: the combination with the lowest backtest MASE
     /// (ForecastCombination), its intervals calibrated on its own backtest errors. Its backtest row is that
     /// of the choice on the same windows, so its MASE is the lowest of the candidates' by construction (a
     /// selection's optimism); its coverages are leave-one-window-out like the others'.
@@ -129,7 +129,12 @@ public enum ForecastEngine {
                 insample: Array(values[..<cut]), actual: Array(values[cut..<(cut + h)]),
                 forecasts: Dictionary(uniqueKeysWithValues: runs.compactMap { r in r.windows[cut].map { (r.model.rawValue, $0) } }))
         }
-        let candidates = ForecastCombination.candidates(members: members, combinations: combinations.map { $0.map(\.rawValue) })
+        // Combinations only: on the benchmark, picking a single model on so few windows chose worse (mean MASE
+        // 2.160 against 2.134 for the combinations, 356 windows; BENCHMARKS.md); a single member is the choice
+        // only when it is the only one that forecast.
+        var candidates = ForecastCombination.candidates(members: members, combinations: combinations.map { $0.map(\.rawValue) })
+            .filter { $0.count > 1 }
+        if candidates.isEmpty { candidates = members.map { [$0] } }
         let fallback = combinations[0].map(\.rawValue).filter(members.contains)
         let choice = ForecastCombination.choose(candidates, windows: windows, period: options.period, fallback: fallback.isEmpty ? [members[0]] : fallback)
         let own = Dictionary(uniqueKeysWithValues: runs.compactMap { r in r.ownForecast.map { (r.model.rawValue, $0) } })
