@@ -43,6 +43,7 @@ public enum AlmanacApp {
         AnomalyRoutes(runtime: runtime, serving: serving).register(on: router, registry: registry)
         ScheduleRoutes(runtime: runtime, serving: serving, io: io).register(on: router, registry: registry)
         DashboardRoutes(runtime: runtime, io: io, serving: serving).register(on: router, registry: registry)
+        SignInRoutes(policy: policy).register(on: router, registry: registry)
         OpsRoutes(runtime: runtime).register(on: router, registry: registry)
         OpenAPIRoutes(registry: registry).register(on: router)
         return router

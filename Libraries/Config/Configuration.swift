@@ -47,6 +47,12 @@ public struct AlmanacConfiguration: Sendable, Equatable {
     /// After SIGTERM a process stops taking work and has this long to finish or hand back what it holds
     /// before it exits (0 on time; work still held is handed back to the queue).
     public var shutdownSeconds: Double = 8
+    /// The dashboard's sign-in cookie: signed with this secret (random per process when unset, so a restart
+    /// signs everyone out; set it when several upload-api processes serve one dashboard), valid this long,
+    /// and marked `Secure` unless turned off for plain HTTP to a host that is not loopback.
+    public var dashboardSessionSecret: String?
+    public var dashboardSessionSeconds: Int = 8 * 3600
+    public var dashboardCookieSecure: Bool = true
 
     /// True when no external servers are configured: one process, SQLite, in-process queue.
     public var isEmbedded: Bool { databaseURL == nil && redisURL == nil }
@@ -122,6 +128,14 @@ extension AlmanacConfiguration {
         withQuotas.sessionCreateQuotaPerHour = try reader.int("SESSION_CREATE_QUOTA_PER_HOUR", default: 60, range: 1...1_000_000)
         withQuotas.trainQuotaPerHour = try reader.int("TRAIN_QUOTA_PER_HOUR", default: 30, range: 1...1_000_000)
         withQuotas.shutdownSeconds = try reader.double("SHUTDOWN_SECONDS", default: 8, range: 2...3600)
+        if let secret = reader.optionalString("DASHBOARD_SESSION_SECRET") {
+            guard secret.utf8.count >= 32 else {
+                throw ConfigurationError(variable: "DASHBOARD_SESSION_SECRET", problem: "must be at least 32 characters (got \(secret.utf8.count))")
+            }
+            withQuotas.dashboardSessionSecret = secret
+        }
+        withQuotas.dashboardSessionSeconds = try reader.int("DASHBOARD_SESSION_SECONDS", default: 8 * 3600, range: 60...(30 * 86400))
+        withQuotas.dashboardCookieSecure = try reader.choice("DASHBOARD_COOKIE_SECURE", default: "true", from: ["true", "false"]) == "true"
         return withQuotas
     }
 

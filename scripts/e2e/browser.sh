@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The dashboard in a real browser: starts the embedded upload-api (SQLite, in-process queue and workers),
-# then scripts/e2e/browser/drive.py drives headless Chromium over the DevTools pipe: uploads a file through
+# with API_KEYS set, then scripts/e2e/browser/drive.py drives headless Chromium over the DevTools pipe: signs in
+# with the key on /dashboard/login, uploads a file through
 # the page's form, waits for the forecast, checks the chart through the DOM and saves screenshots at 390 px
-# and 1280 px to .build/screenshots. ALMANAC_SKIP_BROWSER=1 skips it; so does a machine without Chromium
+# and 1280 px to .build/screenshots, and signs out. ALMANAC_SKIP_BROWSER=1 skips it; so does a machine without Chromium
 # (scripts/lib/install-deps.sh test|browser installs it, and CI runs test mode).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,13 +43,15 @@ with open(path, "w") as f:
         f.write(f"{d},P-200,Electronics,{base * week * 0.4:.2f}\n")
         f.write(f"{d},<b>X-1</b>,{hostile},{300 + 50 * week + i:.2f}\n")
 PY
-env -u DATABASE_URL -u REDIS_URL DATA_DIR="$work/data" HOST=127.0.0.1 PORT="$port" "$bin" > "$work/api.log" 2>&1 &
+# With API keys on, as compose runs it: the browser signs in through /dashboard/login and signs out at the end.
+key="browser-e2e-key-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+env -u DATABASE_URL -u REDIS_URL DATA_DIR="$work/data" HOST=127.0.0.1 PORT="$port" API_KEYS="$key" "$bin" > "$work/api.log" 2>&1 &
 api=$!
 for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { echo "e2e browser: FAIL: upload-api did not start" >&2; tail -20 "$work/api.log" >&2; exit 1; }
 echo "e2e browser: $bin on port $port, $chromium" >&2
 if ! python3 scripts/e2e/browser/drive.py --chromium "$chromium" --base "http://127.0.0.1:$port" --csv "$work/sales.csv" \
-    --category Electronics --hostile "$hostile" --out "$out"; then
+    --category Electronics --hostile "$hostile" --out "$out" --api-key "$key"; then
     echo "--- upload-api log" >&2; tail -30 "$work/api.log" >&2
     echo "--- chromium log" >&2; tail -30 "$out/chromium.log" >&2
     exit 1

@@ -100,6 +100,9 @@ enum DashboardScript {
               const skip = form.querySelector("input[name=on_error]");
               const xhr = new XMLHttpRequest();
               xhr.open("POST", "/upload" + (skip && skip.checked ? "?on_error=skip" : ""));
+              // Signed in by the dashboard's cookie: the page's token proves the request comes from this page.
+              const csrf = document.querySelector("meta[name=csrf-token]");
+              if (csrf) xhr.setRequestHeader("X-CSRF-Token", csrf.content);
               const row = $("upload-progress-row"), bar = $("upload-progress"), button = $("upload-button");
               row.hidden = false; bar.value = 0; bar.textContent = "0%"; button.disabled = true;
               live.replaceChildren(el("p", {}, ["Uploading " + file.name + "…"]));

@@ -15,6 +15,7 @@ struct UploadPanel: DashboardPanel {
         let limitMB = Double(context.runtime.config.maxUploadBytes) / 1_048_576
         return """
             <form id="upload-form" action="/dashboard/upload" method="post" enctype="multipart/form-data" aria-describedby="upload-help">
+            \(Page.csrfField)
             <label class="drop" id="drop-zone" for="file">
             <strong>Drop a CSV file here</strong> or choose one
             <input type="file" id="file" name="file" accept=".csv,text/csv" required>

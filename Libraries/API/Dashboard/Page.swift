@@ -8,11 +8,11 @@ enum Page {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(title) · Almanac</title>
-        <style>\(HTML(unescaped: css))</style>
+        \(csrfMeta)<style>\(HTML(unescaped: css))</style>
         </head>
         <body>
         <header class="top"><nav aria-label="Main"><a class="brand" href="/">Almanac</a>
-        <a href="/#panel-upload">Upload</a><a href="/#panel-uploads">Uploads</a><a href="/#panel-categories">Categories</a><a href="/dashboard/anomaly">Anomalies</a><a href="/dashboard/schedule">Schedules</a><a href="/#panel-health">System health</a></nav></header>
+        <a href="/#panel-upload">Upload</a><a href="/#panel-uploads">Uploads</a><a href="/#panel-categories">Categories</a><a href="/dashboard/anomaly">Anomalies</a><a href="/dashboard/schedule">Schedules</a><a href="/#panel-health">System health</a>\(signOut)</nav></header>
         <main id="main">
         <h1>\(heading)</h1>
         \(body)
@@ -21,6 +21,23 @@ enum Page {
         </body>
         </html>
         """
+    }
+
+    /// The session's CSRF token for the page's script (`X-CSRF-Token` on its uploads), when signed in by cookie.
+    static var csrfMeta: HTML {
+        guard let session = DashboardSession.current else { return "" }
+        return "<meta name=\"csrf-token\" content=\"\(session.csrfToken)\">\n"
+    }
+
+    /// The hidden `csrf_token` field every POST form of a cookie-signed page carries (`DashboardSession.verifyForm`).
+    static var csrfField: HTML {
+        guard let session = DashboardSession.current else { return "" }
+        return "<input type=\"hidden\" name=\"csrf_token\" value=\"\(session.csrfToken)\">"
+    }
+
+    static var signOut: HTML {
+        guard DashboardSession.current != nil else { return "" }
+        return "<form class=\"signout\" id=\"signout-form\" action=\"/dashboard/logout\" method=\"post\">\(csrfField)<button type=\"submit\">Sign out</button></form>"
     }
 
     static func section(id: String, title: String, _ content: HTML) -> HTML {
@@ -46,6 +63,8 @@ enum Page {
         .top nav { max-width: 1200px; margin: 0 auto; padding: .6rem 1rem; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; align-items: baseline; }
         .top a { color: #fff; text-decoration: none; }
         .top a:hover, .top a:focus { text-decoration: underline; }
+        .top .signout { margin: 0 0 0 auto; }
+        .top .signout button { background: transparent; color: #fff; border: 1px solid #fff; border-radius: 4px; padding: .15rem .6rem; font: inherit; cursor: pointer; }
         .top .brand { font-weight: 700; font-size: 1.15rem; margin-right: .6rem; }
         main { max-width: 1200px; margin: 0 auto; padding: 1rem; }
         h1 { font-size: 1.6rem; margin: .4rem 0 1rem; overflow-wrap: anywhere; }

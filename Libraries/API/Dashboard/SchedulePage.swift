@@ -17,6 +17,7 @@ struct SchedulePage {
         var entity: String?
         var date: String?
         var window: String?
+        var csrf_token: String?
     }
 
     static let defaultWindow = 14
@@ -25,6 +26,7 @@ struct SchedulePage {
         let window = f?.window.flatMap { Int($0) } ?? Self.defaultWindow
         return """
             <form action="/dashboard/schedule" method="post" class="form-row" id="schedule-form" aria-label="Predict a schedule">
+            \(Page.csrfField)
             <label>Session id (X-Session-ID) <input type="password" name="session_id" id="schedule-session" required maxlength="128" autocomplete="off" value="\(f?.session_id ?? "")"></label>
             <label>Entity <input name="entity" id="schedule-entity" required maxlength="100" value="\(f?.entity ?? "")"></label>
             <label>Date <input type="date" name="date" id="schedule-date" required value="\(f?.date ?? "")"></label>
@@ -49,6 +51,7 @@ struct SchedulePage {
             return DashboardRoutes.errorPage(.badRequest, "Bad form", "The form could not be read: send session_id, entity and date.")
         }
         do {
+            try DashboardSession.verifyForm(f.csrf_token)
             return page(f, result: try await result(f))
         } catch let error as APIError {
             return DashboardRoutes.errorPage(error.status, "No schedule", error.message)

@@ -10,12 +10,15 @@ import Synchronization
 public struct AccessPolicy: Sendable {
     public let apiKeyHashes: [String]
     public let adminTokenHash: String
-    /// Paths any caller may reach without a key (probes and the API description).
-    public static let openPaths: Set<String> = ["/health", "/ready", "/healthcheck", "/openapi.json", "/docs"]
+    /// Signs and checks the dashboard's sign-in cookies.
+    public let sessions: DashboardSessions
+    /// Paths any caller may reach without a key (probes, the API description and the dashboard's sign-in page).
+    public static let openPaths: Set<String> = ["/health", "/ready", "/healthcheck", "/openapi.json", "/docs", "/dashboard/login"]
 
-    public init(apiKeyHashes: [String], adminToken: String) {
+    public init(apiKeyHashes: [String], adminToken: String, sessions: DashboardSessions = DashboardSessions(secret: nil)) {
         self.apiKeyHashes = apiKeyHashes
         self.adminTokenHash = SHA256Hex.digest(adminToken)
+        self.sessions = sessions
     }
 
     /// The policy for a configuration; without `ADMIN_TOKEN` an ephemeral token is generated and logged
@@ -24,15 +27,17 @@ public struct AccessPolicy: Sendable {
         if !config.apiKeysConfigured {
             logger.warning("no API_KEYS configured: authentication is off", metadata: ["host": "\(config.host)"])
         }
+        let sessions = DashboardSessions(
+            secret: config.dashboardSessionSecret, lifetimeSeconds: config.dashboardSessionSeconds, secure: config.dashboardCookieSecure)
         if let token = config.adminToken {
             logger.info("admin token loaded from ADMIN_TOKEN")
-            return AccessPolicy(apiKeyHashes: config.apiKeyHashes, adminToken: token)
+            return AccessPolicy(apiKeyHashes: config.apiKeyHashes, adminToken: token, sessions: sessions)
         }
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
         let token = String((0..<43).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
         logger.warning("ephemeral admin token generated (set ADMIN_TOKEN in production)", metadata: ["admin_token": "\(token)"])
-        return AccessPolicy(apiKeyHashes: config.apiKeyHashes, adminToken: token)
+        return AccessPolicy(apiKeyHashes: config.apiKeyHashes, adminToken: token, sessions: sessions)
     }
 
     /// The digest of the accepted key `presented`, or nil.
@@ -70,9 +75,15 @@ extension HTTPField.Name {
 
 /// API keys (`Authorization: Bearer <key>` or `X-API-Key`) on every route but the open ones, and the admin
 /// token (`X-Admin-Token`) on `/admin/…`. With no keys configured only the admin token is checked.
+/// A browser without a key header may present the dashboard's sign-in cookie instead (`DashboardSessions`);
+/// an unsafe request made with it must also prove it came from a dashboard page: its `X-CSRF-Token` header,
+/// or, on the dashboard's own form routes, the form's `csrf_token` field (checked by the route). A page
+/// request with no credential at all is sent to the sign-in page; an API call gets a 401.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AlmanacContext
     let policy: AccessPolicy
+    /// The dashboard's HTML forms, which carry their token in the body (`DashboardSession.verifyForm`).
+    static let formPaths: Set<String> = ["/dashboard/upload", "/dashboard/schedule", "/dashboard/logout"]
 
     func handle(_ request: Request, context: AlmanacContext, next: (Request, AlmanacContext) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -92,8 +103,11 @@ struct AuthMiddleware: RouterMiddleware {
             presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
         } else if let key = request.headers[.apiKey] {
             presented = key
+        } else if let cookie = DashboardSessions.cookie(in: request.headers[.cookie]) {
+            return try await withSession(cookie, request, context: context, next: next)
         }
         guard let presented else {
+            if Self.wantsPage(request) { return Self.toSignIn(request, reason: nil) }
             throw APIError(.unauthorized, "missing API key: send Authorization: Bearer <key> or X-API-Key", headers: [.wwwAuthenticate: "Bearer"])
         }
         guard let hash = policy.matchingKey(presented) else {
@@ -102,6 +116,66 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         context.apiKeyHash = hash
         return try await next(request, context)
+    }
+
+    private func withSession(
+        _ cookie: String, _ request: Request, context: AlmanacContext, next: (Request, AlmanacContext) async throws -> Response
+    ) async throws -> Response {
+        let now = Int(Date().timeIntervalSince1970)
+        guard var session = policy.sessions.verify(cookie, acceptedKeyHashes: policy.apiKeyHashes, now: now) else {
+            if Self.wantsPage(request) {
+                var response = Self.toSignIn(request, reason: "expired")
+                response.headers[.setCookie] = policy.sessions.setCookie(nil, now: now)
+                return response
+            }
+            throw APIError(.unauthorized, "the dashboard session has expired or is no longer valid: sign in again at /dashboard/login",
+                           headers: [.setCookie: policy.sessions.setCookie(nil, now: now)])
+        }
+        if ![.get, .head].contains(request.method) {
+            try Self.requireSameOrigin(request)
+            if let header = request.headers[.csrfToken] {
+                guard SHA256Hex.constantTimeEquals(header, session.csrfToken) else {
+                    throw APIError(.forbidden, "X-CSRF-Token does not match this dashboard session: reload the page")
+                }
+                session.headerChecked = true
+            } else if !Self.formPaths.contains(request.uri.path) {
+                throw APIError(.forbidden, "a request signed in by the dashboard cookie must send X-CSRF-Token (or use an API key header)")
+            }
+        }
+        var context = context
+        context.apiKeyHash = session.keyHash
+        return try await DashboardSession.$current.withValue(session) { try await next(request, context) }
+    }
+
+    /// Refuses a cookie-signed unsafe request another site started: browsers say so in `Sec-Fetch-Site` and
+    /// `Origin` (the SameSite=Strict cookie already stays home on cross-site requests; this covers sibling subdomains).
+    static func requireSameOrigin(_ request: Request) throws {
+        if let site = request.headers[.secFetchSite]?.lowercased(), site != "same-origin", site != "none" {
+            throw APIError(.forbidden, "cross-site request refused (Sec-Fetch-Site: \(site.prefix(20)))")
+        }
+        if let origin = request.headers[.origin], let host = request.head.authority {
+            let bare = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? ""
+            guard bare.lowercased() == host.lowercased() else {
+                throw APIError(.forbidden, "cross-origin request refused (Origin \(origin.prefix(80)) is not this host)")
+            }
+        }
+    }
+
+    /// A browser asking for a dashboard page (not a script or an API client): it is shown the sign-in page.
+    static func wantsPage(_ request: Request) -> Bool {
+        let path = request.uri.path
+        guard request.method == .get, path == "/" || (path.hasPrefix("/dashboard/") && !path.hasSuffix(".js") && !path.hasSuffix(".csv")) else {
+            return false
+        }
+        return request.headers[.accept]?.contains("text/html") ?? false
+    }
+
+    static func toSignIn(_ request: Request, reason: String?) -> Response {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        let next = request.uri.string.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/"
+        let location = "/dashboard/login?next=" + next + (reason.map { "&reason=" + $0 } ?? "")
+        return Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 }
 

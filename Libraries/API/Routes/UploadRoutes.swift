@@ -45,6 +45,8 @@ struct UploadRoutes {
         let received = try await receiver.receive(request.body)
         let tempPath = received.tempPath
         do {
+            // The dashboard's form signed in by cookie proves itself with its csrf_token field (no-op otherwise).
+            try DashboardSession.verifyForm(received.fields["csrf_token"])
             if let problem = Self.fileNameProblem(received.filename) { throw APIError.badRequest(problem) }
             if let problem = try await io.runIfActive({ SalesFileCheck.problem(path: tempPath) }) {
                 throw APIError.badRequest(problem)

@@ -221,7 +221,47 @@ def check_chart(b, width):
         width, shown, chart["history"][0]["points"], sorted(f["series"] for f in chart["forecasts"]), chart["xLabels"][:3] + ["…"]))
 
 
-def check_anomaly_page(b, base, out):
+def sign_in(b, base, key):
+    """With API keys on: the dashboard sends the browser to its sign-in page, the key typed there gives an
+    HTTP-only, SameSite=Strict, Secure session cookie the page's script cannot read, and the dashboard opens."""
+    b.navigate(base + "/")
+    if b.eval("location.pathname") != "/dashboard/login":
+        raise Fail("without a session the dashboard did not send the browser to the sign-in page: %s" % b.eval("location.href"))
+    b.eval("document.getElementById('signin-key').value = 'not-' + 'the-key'; document.getElementById('signin-button').click(); true")
+    b.wait_for("!!document.getElementById('signin-notice')", "the refusal of a wrong key", 30)
+    if "not accepted" not in b.eval("document.getElementById('signin-notice').textContent"):
+        raise Fail("a wrong key got %r" % b.eval("document.getElementById('signin-notice').textContent"))
+    b.eval("document.getElementById('signin-key').value = %s; document.getElementById('signin-button').click(); true" % json.dumps(key))
+    b.wait_for("document.title === 'Dashboard · Almanac'", "the dashboard after signing in", 30)
+    cookies = [c for c in b.send("Storage.getCookies", session=False)["cookies"] if c["name"] == "almanac_session"]
+    if len(cookies) != 1:
+        raise Fail("expected one almanac_session cookie, got %s" % cookies)
+    c = cookies[0]
+    if not (c["httpOnly"] and c["secure"] and c.get("sameSite") == "Strict"):
+        raise Fail("the session cookie is not HttpOnly+Secure+SameSite=Strict: %s" % c)
+    if "almanac_session" in b.eval("document.cookie"):
+        raise Fail("the page's script can read the session cookie")
+    # The cookie alone does not let a script post: the CSRF token is needed.
+    status = b.eval("fetch('/upload', {method: 'POST', body: new FormData()}).then(r => r.status)")
+    if status != 403:
+        raise Fail("a cookie-signed POST without X-CSRF-Token got %s, not 403" % status)
+    print("  signed in with the API key: HttpOnly, Secure, SameSite=Strict cookie; a POST without the CSRF token gets 403")
+
+
+def sign_out(b, base):
+    b.viewport(1280)
+    b.navigate(base + "/")
+    b.eval("document.querySelector('#signout-form button').click(); true")
+    b.wait_for("location.pathname === '/dashboard/login' && !!document.getElementById('signin-notice')", "the sign-in page after signing out", 30)
+    if [c for c in b.send("Storage.getCookies", session=False)["cookies"] if c["name"] == "almanac_session"]:
+        raise Fail("the session cookie is still there after signing out")
+    b.navigate(base + "/dashboard/schedule")
+    if b.eval("location.pathname") != "/dashboard/login":
+        raise Fail("after signing out the dashboard still opens: %s" % b.eval("location.href"))
+    print("  signed out: the cookie is gone and the dashboard asks to sign in again")
+
+
+def check_anomaly_page(b, base, out, key=None):
     """Fits a baseline (120 hourly points, two spikes) through seed 004's API, then opens it on the
     dashboard's anomaly page: the chart holds the data, the baseline, both thresholds and the two flagged points."""
     import math
@@ -232,7 +272,7 @@ def check_anomaly_page(b, base, out):
     vs[95] -= 25
     req = urllib.request.Request(base + "/fit/sensor-1", method="POST",
                                  data=json.dumps({"timestamps": ts, "values": vs}).encode(),
-                                 headers={"Content-Type": "application/json"})
+                                 headers=dict({"Content-Type": "application/json"}, **({"X-API-Key": key} if key else {})))
     with urllib.request.urlopen(req, timeout=300) as r:
         fitted = json.load(r)
     print("  anomaly baseline fitted: sensor-1 %s" % fitted.get("version"))
@@ -266,6 +306,7 @@ def main():
     ap.add_argument("--hostile", required=True, help="a category name made of markup, which must render as text")
     ap.add_argument("--out", required=True)
     ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--api-key", help="API_KEYS is set: sign in with this key first, sign out at the end")
     ap.add_argument("--only-anomaly", action="store_true", help="check only the anomaly page")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -274,11 +315,13 @@ def main():
     try:
         b.open_page()
         b.viewport(1280)
+        if a.api_key:
+            sign_in(b, a.base, a.api_key)
         b.navigate(a.base + "/")
         if b.eval("document.title") != "Dashboard · Almanac":
             raise Fail("home page title is %r" % b.eval("document.title"))
         if a.only_anomaly:
-            check_anomaly_page(b, a.base, a.out)
+            check_anomaly_page(b, a.base, a.out, a.api_key)
             print("browser e2e: ok (anomaly page only)")
             return
 
@@ -339,7 +382,9 @@ def main():
         if b.dialogs():
             raise Fail("a dialog opened: the category name ran as script")
         print("  a category named %s renders as text, no dialog" % a.hostile)
-        check_anomaly_page(b, a.base, a.out)
+        check_anomaly_page(b, a.base, a.out, a.api_key)
+        if a.api_key:
+            sign_out(b, a.base)
         print("browser e2e: ok")
     finally:
         b.close()
