@@ -1,4 +1,6 @@
+@testable import API
 import Foundation
+import Store
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -75,6 +77,52 @@ struct Seed002ContractTests {
             let bad = try await client.execute(uri: "/api/v1/model-params", method: .post, headers: json, body: ByteBuffer(string: "[1]"))
             #expect(bad.status == .badRequest)
             #expect((bad.object["error"] as? [String: Any])?["code"] as? String == "validation_error")
+
+            // Retry statistics in the seed's RetryStatsResponse: nothing was retried here.
+            let stats = try await get("/health/retry-stats").object
+            for key in ["total_retries", "successful_retries", "exhausted_retries", "successful_after_retry"] {
+                #expect(stats[key] as? Int == 0, "\(key) in \(stats)")
+            }
+            #expect(stats["high_failure_operations"] as? [String] == [])
+            #expect(((stats["operation_stats"] as? [String: Any])?["data_upload"] as? [String: Any])?["total_jobs"] as? Int == 1, "\(stats)")
+            #expect(stats["exception_stats"] is [String: Any] && stats["timestamp"] is String)
+            let reset = try await client.execute(uri: "/health/retry-stats/reset", method: .post, headers: Self.headers)
+            #expect(reset.object["status"] as? String == "ok")
         }
+    }
+
+    static func job(_ type: String, _ status: JobStatusForTest, attempts: Int, error: String? = nil) -> JobRecord {
+        let fields: [String: Any] = [
+            "id": UUID().uuidString, "type": type, "queue": "q", "status": status.status.rawValue, "progress": 1.0, "attempts": attempts,
+            "payload": "{}", "error": error as Any? ?? NSNull(), "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+        ]
+        // swiftlint:disable:next force_try
+        return try! JSONDecoder().decode(JobRecord.self, from: JSONSerialization.data(withJSONObject: fields))
+    }
+
+    enum JobStatusForTest { case ok, failed, queued
+        var status: JobStatus { switch self { case .ok: .completed; case .failed: .failed; case .queued: .queued } }
+    }
+
+    @Test("retry statistics counted by hand: retries, successes after a retry, exhausted jobs, high-failure operations, a reset")
+    func retryStatisticsByHand() {
+        let jobs = [
+            Self.job("etl", .ok, attempts: 1), Self.job("etl", .ok, attempts: 3), Self.job("etl", .failed, attempts: 3, error: "bad file"),
+            Self.job("forecast", .failed, attempts: 1, error: "bad file"), Self.job("forecast", .failed, attempts: 3, error: "timeout"),
+            Self.job("forecast", .failed, attempts: 3, error: "timeout"), Self.job("forecast", .ok, attempts: 2), Self.job("forecast", .ok, attempts: 1),
+            Self.job("anomaly_fit", .queued, attempts: 0),
+        ]
+        let stats = Seed002Routes.retryStats(jobs, maxAttempts: 3, baseline: [:])
+        #expect(stats["total_retries"] as? Int == 2 + 2 + 2 + 2 + 1)
+        #expect(stats["successful_after_retry"] as? Int == 2)
+        #expect(stats["successful_retries"] as? Int == 3)
+        #expect(stats["exhausted_retries"] as? Int == 3)
+        #expect(stats["high_failure_operations"] as? [String] == ["prediction"])
+        let prediction = (stats["operation_stats"] as? [String: Any])?["prediction"] as? [String: Any]
+        #expect(prediction?["total_jobs"] as? Int == 5 && prediction?["failed_jobs"] as? Int == 3 && prediction?["failure_rate"] as? Double == 0.6)
+        let bad = (stats["exception_stats"] as? [String: Any])?["bad file"] as? [String: Any]
+        #expect(bad?["count"] as? Int == 2 && bad?["operations"] as? [String] == ["data_upload", "prediction"])
+        let since = Seed002Routes.retryStats(jobs, maxAttempts: 3, baseline: ["total_retries": 5, "exhausted_retries": 3])
+        #expect(since["total_retries"] as? Int == 4 && since["exhausted_retries"] as? Int == 0)
     }
 }

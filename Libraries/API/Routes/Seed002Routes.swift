@@ -1,4 +1,6 @@
+import Config
 import Foundation
+import Synchronization
 import Hummingbird
 import Store
 import Workflows
@@ -9,6 +11,12 @@ import Workflows
 /// Errors on these routes carry the seed's `{"message", "code", "status_code", "details"}` (APIError.seed002).
 struct Seed002Routes {
     let runtime: AlmanacRuntime
+    /// `/health/retry-stats/reset` keeps the counts at the reset and reports the change since (the jobs stay).
+    let retryBaseline = RetryBaseline()
+
+    final class RetryBaseline: Sendable {
+        let counts = Mutex<[String: Int]>([:])
+    }
 
     /// Seed 002's job types and the Almanac job types they name.
     static let jobTypes: [String: String] = ["data_upload": "etl", "prediction": "forecast", "training": TrainJobType.anomalyFit]
@@ -64,6 +72,19 @@ struct Seed002Routes {
             let page = Array(jobs.prefix(limit)).map(Self.details)
             return try JSONResponse.raw(["jobs": page, "total": page.count] as [String: Any])
         }
+        registry.add(router, .get, "/health/retry-stats", summary: "Seed 002: retry statistics from the job table (RetryStatsResponse)") { _, _ in
+            let jobs = try await runtime.store.jobs(type: nil, status: nil, limit: 10_000, offset: 0)
+            let baseline = retryBaseline.counts.withLock { $0 }
+            return try JSONResponse.raw(Self.retryStats(jobs, maxAttempts: runtime.config.retryMaxAttempts, baseline: baseline))
+        }
+        registry.add(router, .post, "/health/retry-stats/reset", summary: "Seed 002: start the retry statistics again from now") { _, _ in
+            let jobs = try await runtime.store.jobs(type: nil, status: nil, limit: 10_000, offset: 0)
+            let now = Self.retryStats(jobs, maxAttempts: runtime.config.retryMaxAttempts, baseline: [:])
+            let counts = ["total_retries", "successful_retries", "exhausted_retries", "successful_after_retry"]
+                .reduce(into: [String: Int]()) { $0[$1] = now[$1] as? Int ?? 0 }
+            retryBaseline.counts.withLock { $0 = counts }
+            return try JSONResponse.raw(["status": "ok", "message": "Retry statistics reset successfully"])
+        }
         registry.add(router, .get, "/api/v1/jobs/{job_id}", summary: "Seed 002: one job's JobDetails") { _, context in
             let id = try PathParams(context).string("job_id")
             guard let job = try await runtime.store.job(id: id) else {
@@ -71,6 +92,54 @@ struct Seed002Routes {
             }
             return try JSONResponse.raw(Self.details(job))
         }
+    }
+
+    /// Seed 002's RetryStatsResponse from the job table (its latest 10,000 jobs): a retry is an attempt after a
+    /// job's first; a job is exhausted when it failed after `RETRY_MAX_ATTEMPTS`.
+    static func retryStats(_ jobs: [JobRecord], maxAttempts: Int, baseline: [String: Int]) -> [String: Any] {
+        var totals = ["total_retries": 0, "successful_retries": 0, "exhausted_retries": 0, "successful_after_retry": 0]
+        var operations: [String: [String: Int]] = [:]
+        var exceptions: [String: (count: Int, operations: Set<String>)] = [:]
+        for job in jobs {
+            let retries = max(0, job.attempts - 1)
+            let type = seedType(job.type)
+            var op = operations[type] ?? ["total_jobs": 0, "retried_jobs": 0, "total_retries": 0, "failed_jobs": 0]
+            op["total_jobs", default: 0] += 1
+            op["total_retries", default: 0] += retries
+            if retries > 0 { op["retried_jobs", default: 0] += 1 }
+            totals["total_retries", default: 0] += retries
+            if job.status == .completed || job.status == .skipped, retries > 0 {
+                totals["successful_after_retry", default: 0] += 1
+                totals["successful_retries", default: 0] += retries
+            }
+            if job.status == .failed {
+                op["failed_jobs", default: 0] += 1
+                if job.attempts >= maxAttempts { totals["exhausted_retries", default: 0] += 1 }
+                let key = String((job.error ?? "unknown error").prefix(80))
+                var entry = exceptions[key] ?? (0, [])
+                entry.count += 1
+                entry.operations.insert(type)
+                exceptions[key] = entry
+            }
+            operations[type] = op
+        }
+        var out: [String: Any] = [:]
+        for (key, value) in totals { out[key] = max(0, value - (baseline[key] ?? 0)) }
+        var operationStats: [String: Any] = [:]
+        var high: [String] = []
+        for (type, op) in operations {
+            let total = op["total_jobs"] ?? 0, failed = op["failed_jobs"] ?? 0
+            let rate = total > 0 ? Double(failed) / Double(total) : 0
+            var entry: [String: Any] = op
+            entry["failure_rate"] = rate
+            operationStats[type] = entry
+            if total >= 5, rate > 0.2 { high.append(type) }
+        }
+        out["operation_stats"] = operationStats
+        out["exception_stats"] = exceptions.mapValues { ["count": $0.count, "operations": $0.operations.sorted()] as [String: Any] }
+        out["high_failure_operations"] = high.sorted()
+        out["timestamp"] = ISO8601DateFormatter().string(from: Date())
+        return out
     }
 
     static func details(_ job: JobRecord) -> [String: Any] {
