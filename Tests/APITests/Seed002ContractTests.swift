@@ -78,6 +78,25 @@ struct Seed002ContractTests {
             #expect(bad.status == .badRequest)
             #expect((bad.object["error"] as? [String: Any])?["code"] as? String == "validation_error")
 
+            // The code's models-configs spelling over the same parameter sets.
+            let uploaded = try await client.execute(uri: "/api/v1/models-configs/configs/upload", method: .post, headers: json, body: ByteBuffer(
+                string: #"{"json_payload":{"model_type":"sarimax","name":"plain","parameters":{"period":7}},"is_active":false}"#))
+            #expect(uploaded.status == .ok, "\(String(buffer: uploaded.body))")
+            let configID = try #require(uploaded.object["config_id"] as? String)
+            #expect(uploaded.object["is_active"] as? Bool == false)
+            #expect((uploaded.object["config"] as? [String: Any])?["model_type"] as? String == "sarimax")
+            let setActive = try await client.execute(uri: "/api/v1/models-configs/configs/\(configID)/set-active", method: .post, headers: Self.headers)
+            #expect(setActive.object["success"] as? Bool == true, "\(String(buffer: setActive.body))")
+            #expect(try await get("/api/v1/models-configs/configs/active").object["config_id"] as? String == configID)
+            let listed = try await get("/api/v1/models-configs/configs?limit=10").array
+            #expect(listed.count == 2 && listed.contains { $0["config_id"] as? String == configID && $0["is_active"] as? Bool == true })
+            let noConfig = try await client.execute(uri: "/api/v1/models-configs/configs/999999/set-active", method: .post, headers: Self.headers)
+            #expect(noConfig.status == .notFound)
+            #expect((noConfig.object["error"] as? [String: Any])?["code"] as? String == "config_not_found")
+            let noPayload = try await client.execute(uri: "/api/v1/models-configs/configs/upload", method: .post, headers: json, body: ByteBuffer(string: "{}"))
+            #expect(noPayload.status == .badRequest)
+            #expect(((noPayload.object["error"] as? [String: Any])?["message"] as? String)?.contains("json_payload") == true)
+
             // Retry statistics in the seed's RetryStatsResponse: nothing was retried here.
             let stats = try await get("/health/retry-stats").object
             for key in ["total_retries", "successful_retries", "exhausted_retries", "successful_after_retry"] {

@@ -89,15 +89,7 @@ struct OpsRoutes {
             guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
                 throw APIError.badRequest("body must be a JSON object {\"model_type\", \"name\", \"parameters\"}")
             }
-            guard let raw = object["model_type"] as? String else { throw APIError.badRequest("missing field \"model_type\"") }
-            guard let model = ModelType(rawValue: raw) else { throw Self.unknownModel(raw) }
-            guard let name = object["name"] as? String, !name.isEmpty, name.count <= 100 else {
-                throw APIError.badRequest("name must be a string of 1 to 100 characters")
-            }
-            guard let parameters = object["parameters"] as? [String: Any] else { throw APIError.badRequest("parameters must be a JSON object") }
-            if let problem = ModelParameterSets.validate(model, parameters) { throw APIError.badRequest(problem) }
-            let text = String(decoding: try JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]), as: UTF8.self)
-            let record = try await runtime.store.createModelParams(modelType: model.rawValue, name: name, parameters: text)
+            let record = try await Self.createParams(object, store: runtime.store)
             return try JSONResponse.raw(Self.view(record), status: .created)
         } }
         for prefix in ["", "/api/v1"] { registry.add(router, .put, prefix + "/model-params/{id}/activate", summary: "Make a parameter set the active one of its model type") { _, context in
@@ -113,6 +105,19 @@ struct OpsRoutes {
 }
 
 extension OpsRoutes {
+    /// Validates `{"model_type", "name", "parameters"}` and stores it (inactive): the one way a parameter set is made.
+    static func createParams(_ object: [String: Any], store: any Store) async throws -> ModelParamsRecord {
+        guard let raw = object["model_type"] as? String else { throw APIError.badRequest("missing field \"model_type\"") }
+        guard let model = ModelType(rawValue: raw) else { throw Self.unknownModel(raw) }
+        guard let name = object["name"] as? String, !name.isEmpty, name.count <= 100 else {
+            throw APIError.badRequest("name must be a string of 1 to 100 characters")
+        }
+        guard let parameters = object["parameters"] as? [String: Any] else { throw APIError.badRequest("parameters must be a JSON object") }
+        if let problem = ModelParameterSets.validate(model, parameters) { throw APIError.badRequest(problem) }
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]), as: UTF8.self)
+        return try await store.createModelParams(modelType: model.rawValue, name: name, parameters: text)
+    }
+
     static func unknownModel(_ raw: String) -> APIError {
         APIError.badRequest("model_type must be one of \(ModelType.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(raw.prefix(40))\")")
     }

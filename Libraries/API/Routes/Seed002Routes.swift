@@ -72,6 +72,36 @@ struct Seed002Routes {
             let page = Array(jobs.prefix(limit)).map(Self.details)
             return try JSONResponse.raw(["jobs": page, "total": page.count] as [String: Any])
         }
+        // The code's spelling of the parameter sets: /api/v1/models-configs/configs…, ConfigResponse
+        // {config_id, config, is_active}; a config is a parameter set {model_type, name, parameters}.
+        let configs = "/api/v1/models-configs/configs"
+        registry.add(router, .get, configs, summary: "Seed 002: parameter sets as ConfigResponse (limit)") { request, _ in
+            let limit = try QueryParams(request, allowed: ["limit"]).int("limit", default: 100, range: 1...1000)
+            return try JSONResponse.raw(try await runtime.store.modelParams(modelType: nil).prefix(limit).map(Self.config))
+        }
+        registry.add(router, .get, configs + "/active", summary: "Seed 002: the most recently activated parameter set") { _, _ in
+            let active = try await runtime.store.modelParams(modelType: nil).filter(\.isActive)
+                .max { ($0.activatedAt ?? "") < ($1.activatedAt ?? "") }
+            guard let active else { throw APIError.seed002(.notFound, "No active config found", code: "no_active_config") }
+            return try JSONResponse.raw(Self.config(active))
+        }
+        registry.add(router, .post, configs + "/{config_id}/set-active", summary: "Seed 002: activate a parameter set ({success, message})") { _, context in
+            let raw = try PathParams(context).string("config_id")
+            guard let id = Int(raw), id > 0, try await runtime.store.activateModelParams(id: id) != nil else {
+                throw APIError.seed002(.notFound, "Config \(raw.prefix(40)) not found", code: "config_not_found")
+            }
+            return try JSONResponse.raw(["success": true, "message": "Config \(id) set as active"])
+        }
+        registry.add(router, .post, configs + "/upload", summary: "Seed 002: create a parameter set ({json_payload: {model_type, name, parameters}, is_active})") { request, context in
+            let body = try await request.body.collect(upTo: context.maxUploadSize)
+            guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+                  let payload = object["json_payload"] as? [String: Any] else {
+                throw APIError.badRequest("body must be a JSON object {\"json_payload\": {\"model_type\", \"name\", \"parameters\"}, \"is_active\"}")
+            }
+            var record = try await OpsRoutes.createParams(payload, store: runtime.store)
+            if object["is_active"] as? Bool == true, let active = try await runtime.store.activateModelParams(id: record.id) { record = active }
+            return try JSONResponse.raw(Self.config(record))
+        }
         registry.add(router, .get, "/health/retry-stats", summary: "Seed 002: retry statistics from the job table (RetryStatsResponse)") { _, _ in
             let jobs = try await runtime.store.jobs(type: nil, status: nil, limit: 10_000, offset: 0)
             let baseline = retryBaseline.counts.withLock { $0 }
@@ -140,6 +170,12 @@ struct Seed002Routes {
         out["high_failure_operations"] = high.sorted()
         out["timestamp"] = ISO8601DateFormatter().string(from: Date())
         return out
+    }
+
+    static func config(_ r: ModelParamsRecord) -> [String: Any] {
+        let view = OpsRoutes.view(r)
+        return ["config_id": String(r.id), "is_active": r.isActive,
+                "config": ["model_type": r.modelType, "name": r.name, "parameters": view["parameters"] ?? [String: Any]()] as [String: Any]]
     }
 
     static func details(_ job: JobRecord) -> [String: Any] {

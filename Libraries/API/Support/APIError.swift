@@ -47,9 +47,9 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         APIError(status, message, extra: ["code": code])
     }
 
-    /// Seed 002's routes: `/api/v1/jobs…` and `/api/v1/model-params…`.
+    /// Seed 002's routes: `/api/v1/jobs…`, `/api/v1/model-params…` and `/api/v1/models-configs…`.
     static func isSeed002(_ path: String) -> Bool {
-        path.hasPrefix("/api/v1/jobs") || path.hasPrefix("/api/v1/model-params")
+        path.hasPrefix("/api/v1/jobs") || path.hasPrefix("/api/v1/model-params") || path.hasPrefix("/api/v1/models-configs")
     }
 
     static func code(_ status: HTTPResponse.Status) -> String {
