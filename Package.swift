@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
     ],
     targets: [
         // C libraries, each wrapped once.
@@ -55,6 +57,12 @@ let package = Package(
         .target(name: "Models", path: "Libraries/Models", swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // The streaming CSV reader and the field parsers: no dependencies (fuzzed in Fuzz/CSVFuzz).
         .target(name: "CSV", path: "Libraries/CSV", swiftSettings: strict),
+        // Reads .xlsx workbooks (seed 002's Excel uploads): ZIPFoundation for the archive, a streaming XMLParser for
+        // the sheets and shared strings (XMLParser(data:) refuses parts over 10 MB on Linux), XMLCoder for the small parts.
+        .target(
+            name: "XLSX",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "XMLCoder", package: "XMLCoder")],
+            path: "Libraries/XLSX", swiftSettings: strict),
         .target(
             name: "Config",
             dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
@@ -97,7 +105,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Workflows", "CSV", "Store", "Jobs", "Models", "Config", "Redis", "Observability",
+                "Workflows", "CSV", "XLSX", "Store", "Jobs", "Models", "Config", "Redis", "Observability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -171,6 +179,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ], path: "Tests/JobsTests", swiftSettings: strict),
         .testTarget(name: "CSVTests", dependencies: ["CSV"], path: "Tests/CSVTests", swiftSettings: strict),
+        .testTarget(
+            name: "XLSXTests", dependencies: ["XLSX", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Tests/XLSXTests", resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Store", "TestSupport"], path: "Tests/WorkflowsTests", swiftSettings: strict),
         .testTarget(
             name: "APITests",
