@@ -1,5 +1,10 @@
 import Config
+import Crypto
 import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOPosix
 import Synchronization
 import Hummingbird
 import Store
@@ -11,6 +16,7 @@ import Workflows
 /// Errors on these routes carry the seed's `{"message", "code", "status_code", "details"}` (APIError.seed002).
 struct Seed002Routes {
     let runtime: AlmanacRuntime
+    let io: NIOThreadPool
     /// `/health/retry-stats/reset` keeps the counts at the reset and reports the change since (the jobs stay).
     let retryBaseline = RetryBaseline()
 
@@ -102,6 +108,9 @@ struct Seed002Routes {
             if object["is_active"] as? Bool == true, let active = try await runtime.store.activateModelParams(id: record.id) { record = active }
             return try JSONResponse.raw(Self.config(record))
         }
+        registry.add(router, .post, "/api/v1/jobs/data-upload", summary: "Seed 002: a stock file and sales files (.xlsx or .csv, multipart stock_file, sales_files) become an upload; answers {job_id, status}") { request, context in
+            try await dataUpload(request, context: context)
+        }
         registry.add(router, .get, "/health/retry-stats", summary: "Seed 002: retry statistics from the job table (RetryStatsResponse)") { _, _ in
             let jobs = try await runtime.store.jobs(type: nil, status: nil, limit: 10_000, offset: 0)
             let baseline = retryBaseline.counts.withLock { $0 }
@@ -170,6 +179,47 @@ struct Seed002Routes {
         out["high_failure_operations"] = high.sorted()
         out["timestamp"] = ISO8601DateFormatter().string(from: Date())
         return out
+    }
+
+    /// Seed 002's data upload: the files are checked and turned into one sales CSV (`Seed002Files`), which then
+    /// takes the path of every upload (`UploadRoutes.intake`): an upload row and its ETL job in one transaction.
+    func dataUpload(_ request: Request, context: AlmanacContext) async throws -> Response {
+        let boundary: String
+        do { boundary = try MultipartReceiver.boundary(contentType: request.headers[.contentType]) } catch let error as APIError {
+            throw APIError.seed002(error.status, error.message, code: "validation_error")
+        }
+        let limit = runtime.config.maxUploadBytes
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: limit + 64 * 1024) } catch {
+            throw APIError.seed002(.contentTooLarge, "the files are larger than \(limit) bytes together (MAX_UPLOAD_BYTES)", code: "validation_error")
+        }
+        let parts = try Seed002Files.parts(body, boundary: boundary)
+        let stocks = parts.filter { $0.name == "stock_file" }, sales = parts.filter { $0.name == "sales_files" && !$0.data.isEmpty }
+        guard stocks.count == 1 else {
+            throw APIError.seed002(.unprocessableContent, "send exactly one stock_file (got \(stocks.count))", code: "validation_error")
+        }
+        guard !sales.isEmpty else { throw APIError.seed002(.unprocessableContent, "send one or more sales_files", code: "validation_error") }
+        let summary = try await io.runIfActive { try Seed002Files.convert(stock: stocks[0], sales: sales) }
+        let bytes = Array(summary.csv.utf8)
+        let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let tempPath = runtime.config.uploadDirectory + "/.incoming-" + UUID().uuidString.lowercased()
+        try await io.runIfActive {
+            guard FileManager.default.createFile(atPath: tempPath, contents: Data(bytes)) else {
+                throw APIError(.internalServerError, "could not store the upload")
+            }
+        }
+        let name = (sales.count == 1 ? sales[0].filename.map { FileNames.stem(of: $0) } : nil) ?? "plastinka_sales"
+        do {
+            let batch = try await UploadRoutes(runtime: runtime, io: io).intake(
+                tempPath: tempPath, filename: name + ".csv", sha256: sha256, size: bytes.count, onError: .fail, context: context)
+            context.logger.info("seed 002 data upload", metadata: [
+                "batch.num": "\(batch)", "sales.rows": "\(summary.salesRows)", "stock.rows": "\(summary.stockRows)",
+            ])
+            return try JSONResponse.raw(["job_id": "etl-" + batch, "status": "pending"])
+        } catch let error as APIError where error.status == .conflict {
+            let original = error.extra["batch_num"] ?? ""
+            throw APIError.seed002(.conflict, "these sales were already uploaded as batch \(original) (job etl-\(original))", code: "duplicate_upload")
+        }
     }
 
     static func config(_ r: ModelParamsRecord) -> [String: Any] {

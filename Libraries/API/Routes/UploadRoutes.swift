@@ -60,8 +60,17 @@ struct UploadRoutes {
             try? await io.runIfActive { _ = unlink(tempPath) }
             throw error
         }
-        let stem = FileNames.stem(of: received.filename)
-        let named = "\(stem)_\(Int(Date().timeIntervalSince1970))_\(received.sha256.prefix(8))"
+        return try await intake(
+            tempPath: tempPath, filename: received.filename, sha256: received.sha256, size: received.size, onError: onError, context: context)
+    }
+
+    /// Records a checked sales CSV waiting at `tempPath` (in the upload directory) as an upload and queues its ETL
+    /// job: the one path every upload takes (this route, the dashboard's form, seed 002's Excel files).
+    /// The temporary file is always gone afterwards; a repeated file throws the 409 described at `accept`.
+    func intake(tempPath: String, filename: String, sha256: String, size: Int, onError: OnError, context: AlmanacContext) async throws -> String {
+        let directory = runtime.config.uploadDirectory
+        let stem = FileNames.stem(of: filename)
+        let named = "\(stem)_\(Int(Date().timeIntervalSince1970))_\(sha256.prefix(8))"
         // A file whose batch failed may come again; in the same second it would get the failed batch's name, so
         // the retries are numbered. Two retries at once pick the same name and the store accepts one of them.
         var batchNum = named
@@ -88,8 +97,8 @@ struct UploadRoutes {
         let result: UploadInsertResult
         do {
             result = try await runtime.store.insertUpload(
-                NewUpload(batchNum: batchNum, originalFilename: FileNames.recorded(received.filename), storedFilename: storedFilename,
-                          fileHash: received.sha256, onError: onError, requestID: context.requestID),
+                NewUpload(batchNum: batchNum, originalFilename: FileNames.recorded(filename), storedFilename: storedFilename,
+                          fileHash: sha256, onError: onError, requestID: context.requestID),
                 job: job)
         } catch {
             try? await io.runIfActive { _ = unlink(finalPath) }
@@ -102,7 +111,7 @@ struct UploadRoutes {
             throw APIError(.conflict, "duplicate file", extra: ["batch_num": original])
         case .accepted:
             await runtime.push(job)
-            context.logger.info("upload accepted", metadata: ["batch.num": "\(batchNum)", "bytes": "\(received.size)"])
+            context.logger.info("upload accepted", metadata: ["batch.num": "\(batchNum)", "bytes": "\(size)"])
             return batchNum
         }
     }

@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Seed 002's `POST /api/v1/jobs/data-upload`: a stock file and sales files as the shop exports them (`.xlsx`
+/// written by openpyxl, scripts/fixtures/make_xlsx_fixtures.py, or `.csv`), multipart `stock_file` and
+/// `sales_files`, answering `{job_id, status: "pending"}`; bad files get a 400 naming file, sheet, column, row.
+@Suite(.serialized)
+struct Seed002UploadTests {
+    static let key = "plastinka-key-0123456789"
+    static let boundary = "----seed002-boundary-91c2"
+
+    static func fixture(_ name: String) throws -> [UInt8] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("XLSXTests/Fixtures/\(name)")
+        return Array(try Data(contentsOf: url))
+    }
+
+    static func body(_ files: [(field: String, filename: String, bytes: [UInt8])]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for file in files {
+            buffer.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.filename)\"\r\n")
+            buffer.writeString("Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n")
+            buffer.writeBytes(file.bytes)
+            buffer.writeString("\r\n")
+        }
+        buffer.writeString("--\(boundary)--\r\n")
+        return buffer
+    }
+
+    static let headers: HTTPFields = [.contentType: "multipart/form-data; boundary=\(boundary)", .init("X-API-Key")!: key]
+
+    @Test(arguments: Backend.allCases)
+    func excelFilesBecomeAnUploadAndBadFilesChangeNothing(_ backend: Backend) async throws {
+        let fx = try await APIFixture.make(backend, env: ["API_KEYS": Self.key, "FORECAST_HORIZON": "7"])
+        defer { Task { await fx.close() } }
+        let stock = try Self.fixture("stock.xlsx"), february = try Self.fixture("sales_2025_02.xlsx"), march = try Self.fixture("sales_2025_03.xlsx")
+        try await fx.test(workers: true) { client in
+            @Sendable func post(_ files: [(field: String, filename: String, bytes: [UInt8])]) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/jobs/data-upload", method: .post, headers: Self.headers, body: Self.body(files))
+            }
+            @Sendable func get(_ uri: String) async throws -> TestResponse {
+                try await client.execute(uri: uri, method: .get, headers: [.init("X-API-Key")!: Self.key])
+            }
+            @Sendable func message(_ r: TestResponse) -> String { (r.object["error"] as? [String: Any])?["message"] as? String ?? String(buffer: r.body) }
+
+            // Bad files first: each is a 400 (or 422) naming the problem, and nothing is stored.
+            let wrongColumns = try await post([("stock_file", "stock.xlsx", stock), ("sales_files", "sales.xlsx", stock)])
+            #expect(wrongColumns.status == .badRequest)
+            #expect(message(wrongColumns).contains("Invalid sales file (sales.xlsx): sheet \"Лист1\": Missing required columns: Дата заказа (sold_date)"),
+                    "\(message(wrongColumns))")
+            #expect((wrongColumns.object["error"] as? [String: Any])?["code"] as? String == "validation_error")
+            let csv = Array("Barcode,Исполнитель,Альбом,Конверт,\"Цена, руб.\",Тип,Год записи,Год выпуска,Стиль,Дата добавления,Дата заказа\n460,A,B,SS,100,LP,1990,1990,Rock,01.01.2025,31.02.2025\n".utf8)
+            let badDate = try await post([("stock_file", "stock.xlsx", stock), ("sales_files", "march.csv", csv)])
+            #expect(badDate.status == .badRequest)
+            #expect(message(badDate) == "Invalid sales file (march.csv): sheet \"(csv)\", column Дата заказа (sold_date), row 2: \"31.02.2025\" is not a date (expected DD.MM.YYYY)")
+            let legacy = try await post([("stock_file", "stock.xls", stock), ("sales_files", "sales.xlsx", february)])
+            #expect(message(legacy).contains("legacy .xls"))
+            let notExcel = try await post([("stock_file", "stock.xlsx", Array("just,text\n".utf8)), ("sales_files", "sales.xlsx", february)])
+            #expect(notExcel.status == .badRequest)
+            #expect(message(notExcel).hasPrefix("Invalid stock file (stock.xlsx): not a readable .xlsx workbook"), "\(message(notExcel))")
+            let noStock = try await post([("sales_files", "sales.xlsx", february)])
+            #expect(noStock.status == .unprocessableContent)
+            #expect(try await get("/invoice-data").object["pagination"].flatMap { ($0 as? [String: Any])?["total_items"] as? Int } == 0)
+            let left = try fx.uploadedFiles()
+            #expect(left.isEmpty, "a refused upload left a file: \(left)")
+
+            // The seed's files: one stock workbook and two monthly sales workbooks (dates as date cells and as text).
+            let files: [(field: String, filename: String, bytes: [UInt8])] = [
+                ("stock_file", "stock.xlsx", stock), ("sales_files", "sales_2025_02.xlsx", february), ("sales_files", "sales_2025_03.xlsx", march),
+            ]
+            let accepted = try await post(files)
+            #expect(accepted.status == .ok, "\(String(buffer: accepted.body))")
+            #expect(accepted.object["status"] as? String == "pending")
+            let jobID = try #require(accepted.object["job_id"] as? String)
+            _ = try await eventually("the upload's job completed") { () -> Bool? in
+                try await get("/api/v1/jobs/\(jobID)").object["status"] as? String == "completed" ? true : nil
+            }
+            let job = try await get("/api/v1/jobs/\(jobID)").object
+            #expect(job["job_type"] as? String == "data_upload")
+            #expect((job["result"] as? [String: Any])?["inserted"] as? Int == 3, "\(job)")
+            // Barcodes as the seed keys them (no spaces, no leading zeros), the style as the category, a unit per row.
+            let kino = try await get("/invoice-data?product_id=4600000000017").page
+            #expect(kino.map { $0["date"] as? String } == ["2025-03-01", "2025-02-03"])
+            #expect(kino.allSatisfy { $0["category"] as? String == "Rock" && ($0["sales"] as? Double) == 1 }, "\(kino)")
+            let floyd = try await get("/invoice-data?product_id=5099902987613").page
+            #expect(floyd.first?["category"] as? String == "Progressive Rock")
+
+            let again = try await post(files)
+            #expect(again.status == .conflict)
+            #expect((again.object["error"] as? [String: Any])?["code"] as? String == "duplicate_upload")
+        }
+    }
+}
