@@ -181,6 +181,8 @@ struct Seed002Routes {
         return out
     }
 
+    static let maxExcelUploadBytes = 64 << 20
+
     /// Seed 002's data upload: the files are checked and turned into one sales CSV (`Seed002Files`), which then
     /// takes the path of every upload (`UploadRoutes.intake`): an upload row and its ETL job in one transaction.
     func dataUpload(_ request: Request, context: AlmanacContext) async throws -> Response {
@@ -188,10 +190,12 @@ struct Seed002Routes {
         do { boundary = try MultipartReceiver.boundary(contentType: request.headers[.contentType]) } catch let error as APIError {
             throw APIError.seed002(error.status, error.message, code: "validation_error")
         }
-        let limit = runtime.config.maxUploadBytes
+        // A workbook is a zip read whole, so the files are held in memory: at most 64 MiB together (the seed's own
+        // limit is 10 MB a file), or MAX_UPLOAD_BYTES when that is smaller.
+        let limit = min(runtime.config.maxUploadBytes, Self.maxExcelUploadBytes)
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: limit + 64 * 1024) } catch {
-            throw APIError.seed002(.contentTooLarge, "the files are larger than \(limit) bytes together (MAX_UPLOAD_BYTES)", code: "validation_error")
+            throw APIError.seed002(.contentTooLarge, "the files are larger than \(limit) bytes together", code: "validation_error")
         }
         let parts = try Seed002Files.parts(body, boundary: boundary)
         let stocks = parts.filter { $0.name == "stock_file" }, sales = parts.filter { $0.name == "sales_files" && !$0.data.isEmpty }
