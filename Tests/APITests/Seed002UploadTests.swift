@@ -61,6 +61,9 @@ struct Seed002UploadTests {
             let notExcel = try await post([("stock_file", "stock.xlsx", Array("just,text\n".utf8)), ("sales_files", "sales.xlsx", february)])
             #expect(notExcel.status == .badRequest)
             #expect(message(notExcel).hasPrefix("Invalid stock file (stock.xlsx): not a readable .xlsx workbook"), "\(message(notExcel))")
+            let noData = try await client.execute(uri: "/api/v1/jobs/training", method: .post, headers: [.init("X-API-Key")!: Self.key])
+            #expect(noData.status == .badRequest)
+            #expect((noData.object["error"] as? [String: Any])?["code"] as? String == "no_data")
             let noStock = try await post([("sales_files", "sales.xlsx", february)])
             #expect(noStock.status == .unprocessableContent)
             #expect(try await get("/invoice-data").object["pagination"].flatMap { ($0 as? [String: Any])?["total_items"] as? Int } == 0)
@@ -87,6 +90,23 @@ struct Seed002UploadTests {
             #expect(kino.allSatisfy { $0["category"] as? String == "Rock" && ($0["sales"] as? Double) == 1 }, "\(kino)")
             let floyd = try await get("/invoice-data?product_id=5099902987613").page
             #expect(floyd.first?["category"] as? String == "Progressive Rock")
+
+            // Training: every category refitted with the active parameter sets, followed as one seed job.
+            let training = try await client.execute(uri: "/api/v1/jobs/training", method: .post, headers: [.init("X-API-Key")!: Self.key])
+            #expect(training.status == .ok, "\(String(buffer: training.body))")
+            #expect(training.object["status"] as? String == "pending")
+            #expect(training.object["using_active_parameters"] as? Bool == false)
+            let trainingID = try #require(training.object["job_id"] as? String)
+            _ = try await eventually("the training job completed") { () -> Bool? in
+                try await get("/api/v1/jobs/\(trainingID)").object["status"] as? String == "completed" ? true : nil
+            }
+            let trained = try await get("/api/v1/jobs/\(trainingID)").object
+            #expect(trained["job_type"] as? String == "training")
+            #expect(trained["progress"] as? Double == 1, "\(trained)")
+            let result = try #require(trained["result"] as? [String: Any])
+            #expect(result["categories"] as? Int == 2)
+            #expect((result["refitted"] as? Int ?? 0) + (result["unchanged"] as? Int ?? 0) == 2, "\(result)")
+            #expect(try await get("/api/v1/jobs/training-000000000000").status == .notFound)
 
             let again = try await post(files)
             #expect(again.status == .conflict)

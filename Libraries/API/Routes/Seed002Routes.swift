@@ -111,6 +111,24 @@ struct Seed002Routes {
         registry.add(router, .post, "/api/v1/jobs/data-upload", summary: "Seed 002: a stock file and sales files (.xlsx or .csv, multipart stock_file, sales_files) become an upload; answers {job_id, status}") { request, context in
             try await dataUpload(request, context: context)
         }
+        registry.add(router, .post, "/api/v1/jobs/training", summary: "Seed 002: refit every category with the active parameter sets; answers TrainingResponse {job_id, status, parameter_set_id, using_active_parameters}") { _, context in
+            let categories = try await runtime.store.categories()
+            guard !categories.isEmpty else {
+                throw APIError.seed002(.badRequest, "there is no sales data to train on: upload it first (POST /api/v1/jobs/data-upload)", code: "no_data")
+            }
+            var generator = SystemRandomNumberGenerator()
+            let id = Self.trainingPrefix + (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+            for job in ForecastJobs.make(batchNum: id, categories: categories) {
+                try await runtime.store.createJob(job)
+                await runtime.push(job)
+            }
+            let active = try await runtime.store.modelParams(modelType: nil).filter(\.isActive).map(\.id).sorted()
+            context.logger.info("seed 002 training", metadata: ["job.id": "\(id)", "categories": "\(categories.count)"])
+            return try JSONResponse.raw([
+                "job_id": id, "status": "pending", "parameter_set_id": active.last.map { String($0) as Any } ?? NSNull(),
+                "using_active_parameters": !active.isEmpty,
+            ])
+        }
         registry.add(router, .get, "/health/retry-stats", summary: "Seed 002: retry statistics from the job table (RetryStatsResponse)") { _, _ in
             let jobs = try await runtime.store.jobs(type: nil, status: nil, limit: 10_000, offset: 0)
             let baseline = retryBaseline.counts.withLock { $0 }
@@ -126,6 +144,7 @@ struct Seed002Routes {
         }
         registry.add(router, .get, "/api/v1/jobs/{job_id}", summary: "Seed 002: one job's JobDetails") { _, context in
             let id = try PathParams(context).string("job_id")
+            if id.hasPrefix(Self.trainingPrefix), let training = try await trainingDetails(id) { return try JSONResponse.raw(training) }
             guard let job = try await runtime.store.job(id: id) else {
                 throw APIError.seed002(.notFound, "Job with ID \(id.prefix(100)) not found", code: "job_not_found")
             }
@@ -182,6 +201,31 @@ struct Seed002Routes {
     }
 
     static let maxExcelUploadBytes = 64 << 20
+    static let trainingPrefix = "training-"
+
+    /// A seed 002 training job is the forecast jobs it fanned out, one per category (their ids follow from the
+    /// training id and the category): pending until one runs, failed if one failed, completed when all are done;
+    /// its progress is their mean. Categories added since have no job under it and are left out.
+    func trainingDetails(_ id: String) async throws -> [String: Any]? {
+        var jobs: [JobRecord] = []
+        for job in ForecastJobs.make(batchNum: id, categories: try await runtime.store.categories()) {
+            if let record = try await runtime.store.job(id: job.id) { jobs.append(record) }
+        }
+        guard !jobs.isEmpty else { return nil }
+        let statuses = jobs.map { Self.seedStatus($0.status) }
+        let status = statuses.contains("failed") ? "failed" : statuses.allSatisfy { $0 == "completed" } ? "completed"
+            : statuses.contains { $0 != "pending" } ? "running" : "pending"
+        let failed = jobs.filter { $0.status == .failed }
+        let done = jobs.filter { $0.status == .completed }.count, skipped = jobs.filter { $0.status == .skipped }.count
+        return [
+            "job_id": id, "job_type": "training", "status": status,
+            "created_at": jobs.map(\.createdAt).min() ?? "", "updated_at": jobs.map(\.updatedAt).max() ?? "",
+            "progress": jobs.map(\.progress).reduce(0, +) / Double(jobs.count),
+            "error": failed.isEmpty ? NSNull() : failed.compactMap(\.error).joined(separator: "; ") as Any,
+            "result": status == "completed"
+                ? ["categories": jobs.count, "refitted": done, "unchanged": skipped, "jobs": jobs.map(\.id)] as [String: Any] as Any : NSNull(),
+        ]
+    }
 
     /// Seed 002's data upload: the files are checked and turned into one sales CSV (`Seed002Files`), which then
     /// takes the path of every upload (`UploadRoutes.intake`): an upload row and its ETL job in one transaction.
