@@ -136,9 +136,7 @@ struct Seed002Routes {
         }
         registry.add(router, .post, "/health/retry-stats/reset", summary: "Seed 002: start the retry statistics again from now") { _, _ in
             let jobs = try await runtime.store.jobs(type: nil, status: nil, limit: 10_000, offset: 0)
-            let now = Self.retryStats(jobs, maxAttempts: runtime.config.retryMaxAttempts, baseline: [:])
-            let counts = ["total_retries", "successful_retries", "exhausted_retries", "successful_after_retry"]
-                .reduce(into: [String: Int]()) { $0[$1] = now[$1] as? Int ?? 0 }
+            let counts = Self.retryTotals(jobs, maxAttempts: runtime.config.retryMaxAttempts)
             retryBaseline.counts.withLock { $0 = counts }
             return try JSONResponse.raw(["status": "ok", "message": "Retry statistics reset successfully"])
         }
@@ -154,8 +152,23 @@ struct Seed002Routes {
 
     /// Seed 002's RetryStatsResponse from the job table (its latest 10,000 jobs): a retry is an attempt after a
     /// job's first; a job is exhausted when it failed after `RETRY_MAX_ATTEMPTS`.
-    static func retryStats(_ jobs: [JobRecord], maxAttempts: Int, baseline: [String: Int]) -> [String: Any] {
+    /// The four counters of RetryStatsResponse over `jobs` (what a reset keeps as its baseline).
+    static func retryTotals(_ jobs: [JobRecord], maxAttempts: Int) -> [String: Int] {
         var totals = ["total_retries": 0, "successful_retries": 0, "exhausted_retries": 0, "successful_after_retry": 0]
+        for job in jobs {
+            let retries = max(0, job.attempts - 1)
+            totals["total_retries", default: 0] += retries
+            if job.status == .completed || job.status == .skipped, retries > 0 {
+                totals["successful_after_retry", default: 0] += 1
+                totals["successful_retries", default: 0] += retries
+            }
+            if job.status == .failed, job.attempts >= maxAttempts { totals["exhausted_retries", default: 0] += 1 }
+        }
+        return totals
+    }
+
+    static func retryStats(_ jobs: [JobRecord], maxAttempts: Int, baseline: [String: Int]) -> [String: Any] {
+        let totals = retryTotals(jobs, maxAttempts: maxAttempts)
         var operations: [String: [String: Int]] = [:]
         var exceptions: [String: (count: Int, operations: Set<String>)] = [:]
         for job in jobs {
@@ -165,14 +178,8 @@ struct Seed002Routes {
             op["total_jobs", default: 0] += 1
             op["total_retries", default: 0] += retries
             if retries > 0 { op["retried_jobs", default: 0] += 1 }
-            totals["total_retries", default: 0] += retries
-            if job.status == .completed || job.status == .skipped, retries > 0 {
-                totals["successful_after_retry", default: 0] += 1
-                totals["successful_retries", default: 0] += retries
-            }
             if job.status == .failed {
                 op["failed_jobs", default: 0] += 1
-                if job.attempts >= maxAttempts { totals["exhausted_retries", default: 0] += 1 }
                 let key = String((job.error ?? "unknown error").prefix(80))
                 var entry = exceptions[key] ?? (0, [])
                 entry.count += 1
@@ -249,7 +256,7 @@ struct Seed002Routes {
         guard !sales.isEmpty else { throw APIError.seed002(.unprocessableContent, "send one or more sales_files", code: "validation_error") }
         let summary = try await io.runIfActive { try Seed002Files.convert(stock: stocks[0], sales: sales) }
         let bytes = Array(summary.csv.utf8)
-        let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let sha256 = SHA256Hex.hex(SHA256.hash(data: bytes))
         let tempPath = runtime.config.uploadDirectory + "/.incoming-" + UUID().uuidString.lowercased()
         try await io.runIfActive {
             guard FileManager.default.createFile(atPath: tempPath, contents: Data(bytes)) else {
