@@ -1,3 +1,4 @@
+import Config
 import Crypto
 import Foundation
 import Hummingbird
@@ -95,7 +96,7 @@ final class MultipartReceiver {
             guard fileComplete else { throw APIError.badRequest("truncated multipart body: the \"\(fileField)\" part never ended") }
             try await closeFile()
             return Received(tempPath: tempPath, filename: filename ?? "upload.csv", size: size,
-                            sha256: hex(hasher.finalize()), fields: fields)
+                            sha256: SHA256Hex.hex(hasher.finalize()), fields: fields)
         } catch {
             try? await closeFile()
             let path = tempPath
@@ -194,8 +195,6 @@ final class MultipartReceiver {
         fd = -1
         try await io.runIfActive { _ = fsync(handle); close(handle) }
     }
-
-    private func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
 
     /// Reads `name="value"` (or unquoted) from a Content-Disposition header.
     static func parameter(_ key: String, in header: String) -> String? {
