@@ -385,14 +385,17 @@ public final class PostgresStore: Store {
         try await client.withTransaction { conn in
             for f in forecasts {
                 let dates = f.points.map(\.date)
-                for p in f.points {
+                for (k, p) in f.points.enumerated() {
+                    let band = f.band80?[k]
                     _ = try conn.execute("""
-                        INSERT INTO forecast_data (forecast_date, category, model_type, forecast_value, lower_bound, upper_bound, batch_num)
+                        INSERT INTO forecast_data (forecast_date, category, model_type, forecast_value, lower_bound, upper_bound, lower_80, upper_80, batch_num)
                         VALUES (\(p.date)::date, \(category), \(f.modelType.rawValue), \(Money.format(p.value))::numeric,
-                                \(Money.format(p.lower))::numeric, \(Money.format(p.upper))::numeric, \(batchNum))
+                                \(Money.format(p.lower))::numeric, \(Money.format(p.upper))::numeric,
+                                \(band.map { Money.format($0.lower) })::numeric, \(band.map { Money.format($0.upper) })::numeric, \(batchNum))
                         ON CONFLICT (forecast_date, category, model_type) DO UPDATE SET
                             forecast_value = EXCLUDED.forecast_value, lower_bound = EXCLUDED.lower_bound,
-                            upper_bound = EXCLUDED.upper_bound, batch_num = EXCLUDED.batch_num, created_at = now()
+                            upper_bound = EXCLUDED.upper_bound, lower_80 = EXCLUDED.lower_80, upper_80 = EXCLUDED.upper_80,
+                            batch_num = EXCLUDED.batch_num, created_at = now()
                         """)
                 }
                 _ = try conn.execute("""

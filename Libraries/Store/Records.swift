@@ -298,9 +298,118 @@ public struct CategoryForecast: Sendable {
     public var modelType: ModelType
     /// (date "YYYY-MM-DD", value, lower95, upper95)
     public var points: [(date: String, value: Double, lower: Double, upper: Double)]
-    public init(modelType: ModelType, points: [(date: String, value: Double, lower: Double, upper: Double)]) {
+    /// The 80 % band per point, when the model gave one (`lower_80`, `upper_80`).
+    public var band80: [(lower: Double, upper: Double)]?
+    public init(
+        modelType: ModelType, points: [(date: String, value: Double, lower: Double, upper: Double)],
+        band80: [(lower: Double, upper: Double)]? = nil
+    ) {
+        precondition(band80 == nil || band80!.count == points.count, "one 80 % band per point")
         self.modelType = modelType
         self.points = points
+        self.band80 = band80
+    }
+}
+
+/// One product's daily sales within a category, the days ascending.
+public struct ProductSeries: Sendable, Equatable {
+    public var productID: String
+    public var days: [Int32]
+    public var sales: [Double]
+    public init(productID: String, days: [Int32], sales: [Double]) {
+        self.productID = productID
+        self.days = days
+        self.sales = sales
+    }
+}
+
+/// One future day of a forecast with its 80 % and 95 % bands.
+public struct ForecastPoint: Sendable, Equatable {
+    public var date: String
+    public var value: Double
+    public var lower80: Double?, upper80: Double?, lower95: Double?, upper95: Double?
+    public init(date: String, value: Double, lower80: Double?, upper80: Double?, lower95: Double?, upper95: Double?) {
+        self.date = date
+        self.value = value
+        self.lower80 = lower80
+        self.upper80 = upper80
+        self.lower95 = lower95
+        self.upper95 = upper95
+    }
+}
+
+/// A product's reconciled forecast, ready to be written.
+public struct ProductForecast: Sendable, Equatable {
+    public var productID: String
+    /// `theta` (the product's own model) or `share` (its share of the category's forecast: too little history).
+    public var base: String
+    public var points: [ForecastPoint]
+    public init(productID: String, base: String, points: [ForecastPoint]) {
+        self.productID = productID
+        self.base = base
+        self.points = points
+    }
+}
+
+public struct ProductForecastQuery: Sendable {
+    public var category: String?
+    public var productID: String?
+    public var startDate: String?
+    public var endDate: String?
+    public var limit: Int
+    public var offset: Int
+    public var order: RowOrder
+    public init(
+        category: String? = nil, productID: String? = nil, startDate: String? = nil, endDate: String? = nil,
+        limit: Int = 1000, offset: Int = 0, order: RowOrder = .oldestFirst
+    ) {
+        self.category = category
+        self.productID = productID
+        self.startDate = startDate
+        self.endDate = endDate
+        self.limit = limit
+        self.offset = offset
+        self.order = order
+    }
+}
+
+/// A stored product forecast row, as `/forecast-data?product_id=` serves it.
+public struct ProductForecastRow: Codable, Sendable, Equatable {
+    public var forecastDate: String
+    public var category: String
+    public var productID: String
+    public var forecastValue: Double
+    public var lower80: Double?
+    public var upper80: Double?
+    public var lowerBound: Double?
+    public var upperBound: Double?
+    public var reconciliation: String
+    public var base: String
+    public var createdAt: String
+    public var batchNum: String?
+
+    public init(
+        forecastDate: String, category: String, productID: String, forecastValue: Double, lower80: Double?, upper80: Double?,
+        lowerBound: Double?, upperBound: Double?, reconciliation: String, base: String, createdAt: String, batchNum: String?
+    ) {
+        self.forecastDate = forecastDate
+        self.category = category
+        self.productID = productID
+        self.forecastValue = forecastValue
+        self.lower80 = lower80
+        self.upper80 = upper80
+        self.lowerBound = lowerBound
+        self.upperBound = upperBound
+        self.reconciliation = reconciliation
+        self.base = base
+        self.createdAt = createdAt
+        self.batchNum = batchNum
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case forecastDate = "forecast_date", category, productID = "product_id", forecastValue = "forecast_value"
+        case lower80 = "lower_80", upper80 = "upper_80", lowerBound = "lower_bound", upperBound = "upper_bound"
+        case reconciliation, base, createdAt = "created_at", batchNum = "batch_num"
     }
 }
 

@@ -25,12 +25,14 @@ extension PostgresStore {
         return try await client.withTransaction { conn in
             if dryRun {
                 let rows = try conn.query("""
-                    SELECT (SELECT count(*) FROM forecast_data WHERE created_at < to_timestamp(\(seconds))),
+                    SELECT (SELECT count(*) FROM forecast_data WHERE created_at < to_timestamp(\(seconds)))
+                           + (SELECT count(*) FROM product_forecast_data WHERE created_at < to_timestamp(\(seconds))),
                            (SELECT count(*) FROM forecast_accuracy WHERE fitted_at < to_timestamp(\(seconds)))
                     """)
                 return ForecastRetention(forecasts: try rows[0].decode(Int.self, at: 0), accuracyRows: try rows[0].decode(Int.self, at: 1))
             }
             let forecasts = try conn.execute("DELETE FROM forecast_data WHERE created_at < to_timestamp(\(seconds))")
+                + conn.execute("DELETE FROM product_forecast_data WHERE created_at < to_timestamp(\(seconds))")
             let accuracy = try conn.execute("DELETE FROM forecast_accuracy WHERE fitted_at < to_timestamp(\(seconds))")
             // A category left without forecasts forgets the fingerprint of its data, so its next job fits again.
             _ = try conn.execute("DELETE FROM forecast_runs WHERE NOT EXISTS (SELECT 1 FROM forecast_data f WHERE f.category = forecast_runs.category)")
@@ -46,12 +48,14 @@ extension SQLiteStore {
         return try await db.withTransaction { conn in
             if dryRun {
                 let rows = try conn.query("""
-                    SELECT (SELECT count(*) FROM forecast_data WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', \(seconds), 'unixepoch')),
+                    SELECT (SELECT count(*) FROM forecast_data WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', \(seconds), 'unixepoch'))
+                           + (SELECT count(*) FROM product_forecast_data WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', \(seconds), 'unixepoch')),
                            (SELECT count(*) FROM forecast_accuracy WHERE fitted_at < strftime('%Y-%m-%dT%H:%M:%fZ', \(seconds), 'unixepoch'))
                     """)
                 return ForecastRetention(forecasts: try rows[0].decode(Int.self, at: 0), accuracyRows: try rows[0].decode(Int.self, at: 1))
             }
             let forecasts = try conn.execute("DELETE FROM forecast_data WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', \(seconds), 'unixepoch')")
+                + conn.execute("DELETE FROM product_forecast_data WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', \(seconds), 'unixepoch')")
             let accuracy = try conn.execute("DELETE FROM forecast_accuracy WHERE fitted_at < strftime('%Y-%m-%dT%H:%M:%fZ', \(seconds), 'unixepoch')")
             _ = try conn.execute("DELETE FROM forecast_runs WHERE NOT EXISTS (SELECT 1 FROM forecast_data f WHERE f.category = forecast_runs.category)")
             return ForecastRetention(forecasts: forecasts, accuracyRows: accuracy)

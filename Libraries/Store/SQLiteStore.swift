@@ -353,13 +353,16 @@ public final class SQLiteStore: Store {
     ) async throws {
         try await db.withTransaction { conn in
             for f in forecasts {
-                for p in f.points {
+                for (k, p) in f.points.enumerated() {
+                    let band = f.band80?[k]
                     _ = try conn.execute("""
-                        INSERT INTO forecast_data (forecast_date, category, model_type, forecast_value, lower_bound, upper_bound, batch_num)
-                        VALUES (\(p.date), \(category), \(f.modelType.rawValue), \(Money.round(p.value)), \(Money.round(p.lower)), \(Money.round(p.upper)), \(batchNum))
+                        INSERT INTO forecast_data (forecast_date, category, model_type, forecast_value, lower_bound, upper_bound, lower_80, upper_80, batch_num)
+                        VALUES (\(p.date), \(category), \(f.modelType.rawValue), \(Money.round(p.value)), \(Money.round(p.lower)), \(Money.round(p.upper)),
+                                \(band.map { Money.round($0.lower) }), \(band.map { Money.round($0.upper) }), \(batchNum))
                         ON CONFLICT (forecast_date, category, model_type) DO UPDATE SET
                             forecast_value = excluded.forecast_value, lower_bound = excluded.lower_bound,
-                            upper_bound = excluded.upper_bound, batch_num = excluded.batch_num, created_at = \(unescaped: Self.now)
+                            upper_bound = excluded.upper_bound, lower_80 = excluded.lower_80, upper_80 = excluded.upper_80,
+                            batch_num = excluded.batch_num, created_at = \(unescaped: Self.now)
                         """)
                 }
                 let first = f.points.first?.date ?? "", last = f.points.last?.date ?? ""

@@ -49,6 +49,11 @@ public protocol Store: Sendable {
         category: String, fingerprint: String, lastDate: String,
         forecasts: [CategoryForecast], accuracy: [AccuracyRecord], batchNum: String?, notes: String?
     ) async throws
+    /// Each product's daily sales in the category (one query), products in id order.
+    func productSeries(_ category: String) async throws -> [ProductSeries]
+    /// Replaces the category's product forecasts in one transaction (`reconciliation` names the method).
+    func saveProductForecasts(category: String, reconciliation: String, products: [ProductForecast], batchNum: String?) async throws
+    func productForecasts(_ query: ProductForecastQuery) async throws -> [ProductForecastRow]
 
     // MARK: jobs
     /// Inserts a job row; false when a job with this id exists.

@@ -60,6 +60,28 @@ struct PipelineFlowTests {
                     #expect(lo <= v && v <= hi, "\(model) \(p)")
                 }
             }
+            // Per product (the hierarchy): each of alpha's two products has 14 days, the bands nested around the
+            // value, reconciled by the method the backtest chose.
+            var productSums = [String: Double]()
+            for product in ["P0-0", "P0-1"] {
+                let f = try await client.get("/forecast-data?category=alpha&product_id=\(product)").array
+                #expect(f.count == 14, "\(product): \(f.prefix(2))")
+                #expect(f.first?["forecast_date"] as? String == "2024-03-24", "newest first")
+                for p in f {
+                    let v = try #require(p["forecast_value"] as? Double)
+                    let lo80 = try #require(p["lower_80"] as? Double), hi80 = try #require(p["upper_80"] as? Double)
+                    let lo = try #require(p["lower_bound"] as? Double), hi = try #require(p["upper_bound"] as? Double)
+                    #expect(0 <= lo && lo <= lo80 && lo80 <= v && v <= hi80 && hi80 <= hi, "\(p)")
+                    #expect(["bottom_up", "top_down", "mint_shrink"].contains(p["reconciliation"] as? String ?? ""), "\(p)")
+                    #expect(p["base"] as? String == "theta", "70 days of history: the product has its own model")
+                    productSums[p["forecast_date"] as? String ?? "", default: 0] += v
+                }
+            }
+            #expect(productSums.count == 14 && productSums.values.allSatisfy { $0 > 0 })
+            let mixed = try await client.execute(uri: "/forecast-data?product_id=P0-0&model_type=auto", method: .get)
+            #expect(mixed.status == .badRequest)
+            #expect(String(buffer: mixed.body).contains("model_type"))
+            #expect(try await client.get("/forecast-data?product_id=nope").array.isEmpty)
             let accuracy = try await client.get("/forecast-accuracy?category=alpha").array
             #expect(accuracy.count == 5)
             #expect(accuracy.filter { $0["is_best"] as? Bool == true }.count == 1)
@@ -77,7 +99,12 @@ struct PipelineFlowTests {
             #expect(sameMeta["num_unchanged_rows"] as? Int == 140)
             #expect(sameMeta["num_inserted_rows"] as? Int == 0)
             // No category changed, so no forecast job was queued; a forecast job pushed anyway is skipped.
-            #expect(try await client.get("/jobs?type=forecast").array.count == 2)
+            let forecastJobs = try await client.get("/jobs?type=forecast").array
+            #expect(forecastJobs.count == 2)
+            for job in forecastJobs {
+                let result = "\(job["result"] ?? "")"
+                #expect(result.contains("hierarchy") && result.contains("reconciliation") && result.contains("mint_shrink"), "\(job)")
+            }
             let extra = NewJob(id: "forecast-again", type: "forecast", queue: "forecast_queue", payload: #"{"category":"alpha"}"#)
             try await fx.runtime.store.createJob(extra)
             await fx.runtime.push(extra)

@@ -25,9 +25,20 @@ struct QueryRoutes {
         registry.add(router, .get, "/invoice-data", summary: "Cleaned sales rows with filters, newest first, one page") { request, _ in
             try JSONResponse.make(try await invoicePage(request))
         }
-        registry.add(router, .get, "/forecast-data", summary: "Forecasts by category and model, newest first") { request, _ in
-            let q = try QueryParams(request, allowed: ["category", "model_type", "start_date", "end_date", "limit", "offset"])
+        registry.add(router, .get, "/forecast-data", summary: "Forecasts by category and model, or per product with product_id, newest first") { request, _ in
+            let q = try QueryParams(request, allowed: ["category", "product_id", "model_type", "start_date", "end_date", "limit", "offset"])
             let (start, end) = try q.dateRange()
+            if let product = try q.string("product_id", maxLength: 100) {
+                // A product's forecast is reconciled with its category's (HierarchicalForecast): it has no model_type.
+                guard q.raw("model_type") == nil else {
+                    throw APIError.badRequest("model_type does not apply with product_id: a product's forecast is reconciled with its category's, the method is in its reconciliation field")
+                }
+                let query = ProductForecastQuery(
+                    category: try q.string("category", maxLength: 100), productID: product, startDate: start, endDate: end,
+                    limit: try q.int("limit", default: 1000, range: 0...100_000),
+                    offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)), order: .newestFirst)
+                return try JSONResponse.make(try await runtime.store.productForecasts(query))
+            }
             var model: ModelType?
             if let raw = try q.string("model_type", maxLength: 32) {
                 guard let m = ModelType(rawValue: raw) else {

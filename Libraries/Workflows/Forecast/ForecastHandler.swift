@@ -87,7 +87,8 @@ public struct ForecastHandler: Sendable {
                 let points = (0..<f.mean.count).map { k in
                     (date: DayNumber.format(lastDay + 1 + Int32(k)), value: f.mean[k], lower: i95.lower[k], upper: i95.upper[k])
                 }
-                forecasts.append(CategoryForecast(modelType: run.model, points: points))
+                let band80 = f.interval(level: 80).map { i80 in f.mean.indices.map { (lower: i80.lower[$0], upper: i80.upper[$0]) } }
+                forecasts.append(CategoryForecast(modelType: run.model, points: points, band80: band80))
             }
             if let s = run.summary { notes += s.notes.map { "\(run.model.rawValue): \($0)" } }
             if let e = run.error { notes.append("\(run.model.rawValue) failed: \(e)") }
@@ -105,17 +106,79 @@ public struct ForecastHandler: Sendable {
         guard !forecasts.isEmpty else {
             throw JobFailure.permanent("every model failed: " + notes.joined(separator: "; "))
         }
+        // Products before the category's run record: a worker killed between the two refits both next time.
+        let hierarchy = try await reconcileProducts(
+            payload, runs: runs, best: accuracy.first(where: \.isBest)?.modelType, values: values, startDay: startDay, lastDay: lastDay,
+            period: options.period(for: .theta))
         try await store.saveForecasts(
             category: payload.category, fingerprint: fingerprint, lastDate: DayNumber.format(lastDay),
             forecasts: forecasts, accuracy: accuracy, batchNum: payload.batch_num,
             notes: notes.isEmpty ? nil : notes.joined(separator: "\n"))
-        let summary: [String: String] = Dictionary(uniqueKeysWithValues: runs.map { ($0.model.rawValue, $0.summary?.form ?? ($0.error ?? "failed")) })
-        let result = (try? String(decoding: JSONEncoder().encode(["models": summary]), as: UTF8.self)) ?? "{}"
+        let summary = ForecastResult(
+            models: Dictionary(uniqueKeysWithValues: runs.map { ($0.model.rawValue, $0.summary?.form ?? ($0.error ?? "failed")) }),
+            hierarchy: hierarchy)
+        let result = (try? String(decoding: JSONEncoder().encode(summary), as: UTF8.self)) ?? "{}"
         try await store.jobFinished(id: message.id, status: .completed, result: result, error: notes.filter { $0.contains("failed") }.first)
         logger.info("forecast written", metadata: ["job.id": "\(message.id)", "category": "\(payload.category)", "days": "\(values.count)"])
     }
 
     private func finite(_ v: Double) -> Double? { v.isFinite ? v : nil }
+
+    /// A forecast job's result: each model's form, and how the category's products were reconciled.
+    struct ForecastResult: Encodable {
+        var models: [String: String]
+        var hierarchy: HierarchySummary?
+    }
+
+    struct HierarchySummary: Encodable {
+        var reconciliation: String
+        var products: Int
+        var modelled: Int
+        var windows: Int
+        /// Each method's mean backtest score (half the category's scaled error, half the products').
+        var scores: [String: Double]
+        var basedOn: String
+
+        enum CodingKeys: String, CodingKey {
+            case reconciliation, products, modelled, windows, scores, basedOn = "based_on"
+        }
+    }
+
+    /// Forecasts for each product of the category (HierarchicalForecast), reconciled with the forecast of the
+    /// category's best model, and written; nil when the category has no model with a forecast to build on.
+    func reconcileProducts(
+        _ payload: Payload, runs: [ForecastEngine.ModelRun], best: String?, values: [Double], startDay: Int32, lastDay: Int32, period: Int
+    ) async throws -> HierarchySummary? {
+        let candidates = runs.filter { $0.forecast != nil && $0.model != .auto }
+        guard let base = candidates.first(where: { $0.model.rawValue == best }) ?? candidates.first(where: { $0.model == .holtWinters }) ?? candidates.first,
+              let totalForecast = base.forecast else { return nil }
+        let products = try await runtime.store.productSeries(payload.category)
+        guard !products.isEmpty else { return nil }
+        let parts = products.map { p in
+            var v = [Double](repeating: 0, count: values.count)
+            for (d, sales) in zip(p.days, p.sales) where d >= startDay && Int(d - startDay) < v.count { v[Int(d - startDay)] += sales }
+            return HierarchicalForecast.Part(id: p.productID, values: v)
+        }
+        let options = HierarchicalForecast.Options(horizon: totalForecast.mean.count, period: period)
+        let windows = base.windows
+        let result = await Compute.run {
+            HierarchicalForecast.run(total: values, totalForecast: totalForecast, totalWindows: windows, parts: parts, options: options)
+        }
+        let rows = result.parts.map { part in
+            let f = part.forecast, i80 = f.interval(level: 80), i95 = f.interval(level: 95)
+            return ProductForecast(productID: part.id, base: part.base, points: f.mean.indices.map { k in
+                ForecastPoint(
+                    date: DayNumber.format(lastDay + 1 + Int32(k)), value: f.mean[k], lower80: i80?.lower[k], upper80: i80?.upper[k],
+                    lower95: i95?.lower[k], upper95: i95?.upper[k])
+            })
+        }
+        try await runtime.store.saveProductForecasts(
+            category: payload.category, reconciliation: result.method.rawValue, products: rows, batchNum: payload.batch_num)
+        return HierarchySummary(
+            reconciliation: result.method.rawValue, products: result.parts.count, modelled: result.modelled, windows: result.windows,
+            scores: Dictionary(uniqueKeysWithValues: result.scores.map { ($0.key.rawValue, ($0.value * 10_000).rounded() / 10_000) }),
+            basedOn: base.model.rawValue)
+    }
 }
 
 /// Mutual exclusion per key for async code: waiters queue in order; no thread is blocked.

@@ -1,0 +1,128 @@
+import Foundation
+import Postgres
+import SQLite
+
+// Hierarchies (issue 20): each product's sales for the forecast worker, and its reconciled forecasts.
+
+extension SQLiteStore {
+    public func productSeries(_ category: String) async throws -> [ProductSeries] {
+        try await db.withConnection { conn in
+            let rows = try conn.query("SELECT product_id, date, sales FROM invoice_data WHERE category = \(category) ORDER BY product_id, date")
+            var out: [ProductSeries] = []
+            for r in rows {
+                let product = try r.decode(String.self, at: 0), text = try r.decode(String.self, at: 1)
+                guard let day = DayNumber.parse(text) else { throw StoreError("bad stored date \(text)") }
+                if out.last?.productID != product { out.append(ProductSeries(productID: product, days: [], sales: [])) }
+                out[out.count - 1].days.append(day)
+                out[out.count - 1].sales.append(try r.decode(Double.self, at: 2))
+            }
+            return out
+        }
+    }
+
+    public func saveProductForecasts(category: String, reconciliation: String, products: [ProductForecast], batchNum: String?) async throws {
+        try await db.withTransaction { conn in
+            _ = try conn.execute("DELETE FROM product_forecast_data WHERE category = \(category)")
+            for product in products {
+                for p in product.points {
+                    _ = try conn.execute("""
+                        INSERT INTO product_forecast_data (category, product_id, forecast_date, forecast_value, lower_80, upper_80,
+                                                           lower_bound, upper_bound, reconciliation, base, batch_num)
+                        VALUES (\(category), \(product.productID), \(p.date), \(Money.round(p.value)), \(p.lower80.map(Money.round)),
+                                \(p.upper80.map(Money.round)), \(p.lower95.map(Money.round)), \(p.upper95.map(Money.round)),
+                                \(reconciliation), \(product.base), \(batchNum))
+                        """)
+                }
+            }
+        }
+    }
+
+    public func productForecasts(_ q: ProductForecastQuery) async throws -> [ProductForecastRow] {
+        var sql: SQLiteQuery = """
+            SELECT forecast_date, category, product_id, CAST(forecast_value AS REAL), CAST(lower_80 AS REAL), CAST(upper_80 AS REAL),
+                   CAST(lower_bound AS REAL), CAST(upper_bound AS REAL), reconciliation, base, substr(created_at, 1, 19) || 'Z', batch_num
+            FROM product_forecast_data WHERE 1
+            """
+        if let c = q.category { sql.append(" AND category = \(c)") }
+        if let p = q.productID { sql.append(" AND product_id = \(p)") }
+        if let s = q.startDate { sql.append(" AND forecast_date >= \(s)") }
+        if let e = q.endDate { sql.append(" AND forecast_date <= \(e)") }
+        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, product_id" : " ORDER BY category, product_id, forecast_date")
+        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
+        let query = sql
+        return try await db.withConnection { conn in
+            try conn.query(query).map { r in
+                ProductForecastRow(
+                    forecastDate: try r.decode(String.self, at: 0), category: try r.decode(String.self, at: 1),
+                    productID: try r.decode(String.self, at: 2), forecastValue: try r.decode(Double.self, at: 3),
+                    lower80: try r.decode(Double?.self, at: 4), upper80: try r.decode(Double?.self, at: 5),
+                    lowerBound: try r.decode(Double?.self, at: 6), upperBound: try r.decode(Double?.self, at: 7),
+                    reconciliation: try r.decode(String.self, at: 8), base: try r.decode(String.self, at: 9),
+                    createdAt: try r.decode(String.self, at: 10), batchNum: try r.decode(String?.self, at: 11))
+            }
+        }
+    }
+}
+
+extension PostgresStore {
+    public func productSeries(_ category: String) async throws -> [ProductSeries] {
+        let rows = try await client.query("""
+            SELECT product_id, (date - DATE '1970-01-01')::int4, sales::float8 FROM invoice_data
+            WHERE category = \(category) ORDER BY product_id, date
+            """)
+        var out: [ProductSeries] = []
+        for r in rows {
+            let product = try r.decode(String.self, at: 0)
+            if out.last?.productID != product { out.append(ProductSeries(productID: product, days: [], sales: [])) }
+            out[out.count - 1].days.append(Int32(try r.decode(Int.self, at: 1)))
+            out[out.count - 1].sales.append(try r.decode(Double.self, at: 2))
+        }
+        return out
+    }
+
+    public func saveProductForecasts(category: String, reconciliation: String, products: [ProductForecast], batchNum: String?) async throws {
+        try await client.withTransaction { conn in
+            _ = try conn.execute("DELETE FROM product_forecast_data WHERE category = \(category)")
+            guard !products.isEmpty else { return }
+            // One COPY for the category's rows: a category may hold thousands of products.
+            _ = try conn.copyFrom("""
+                COPY product_forecast_data (category, product_id, forecast_date, forecast_value, lower_80, upper_80,
+                                            lower_bound, upper_bound, reconciliation, base, batch_num) FROM STDIN
+                """) { writer in
+                for product in products {
+                    for p in product.points {
+                        try writer.appendRow([
+                            category, product.productID, p.date, Money.format(p.value), p.lower80.map(Money.format),
+                            p.upper80.map(Money.format), p.lower95.map(Money.format), p.upper95.map(Money.format),
+                            reconciliation, product.base, batchNum,
+                        ])
+                    }
+                }
+            }
+        }
+    }
+
+    public func productForecasts(_ q: ProductForecastQuery) async throws -> [ProductForecastRow] {
+        var sql: PostgresQuery = """
+            SELECT forecast_date::text, category, product_id, forecast_value::float8, lower_80::float8, upper_80::float8,
+                   lower_bound::float8, upper_bound::float8, reconciliation, base,
+                   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), batch_num
+            FROM product_forecast_data WHERE TRUE
+            """
+        if let c = q.category { sql.append(" AND category = \(c)") }
+        if let p = q.productID { sql.append(" AND product_id = \(p)") }
+        if let s = q.startDate { sql.append(" AND forecast_date >= \(s)::date") }
+        if let e = q.endDate { sql.append(" AND forecast_date <= \(e)::date") }
+        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, product_id" : " ORDER BY category, product_id, forecast_date")
+        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
+        return try await client.query(sql).map { r in
+            ProductForecastRow(
+                forecastDate: try r.decode(String.self, at: 0), category: try r.decode(String.self, at: 1),
+                productID: try r.decode(String.self, at: 2), forecastValue: try r.decode(Double.self, at: 3),
+                lower80: try r.decode(Double?.self, at: 4), upper80: try r.decode(Double?.self, at: 5),
+                lowerBound: try r.decode(Double?.self, at: 6), upperBound: try r.decode(Double?.self, at: 7),
+                reconciliation: try r.decode(String.self, at: 8), base: try r.decode(String.self, at: 9),
+                createdAt: try r.decode(String.self, at: 10), batchNum: try r.decode(String?.self, at: 11))
+        }
+    }
+}
