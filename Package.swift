@@ -160,7 +160,7 @@ let package = Package(
             path: "Services/AlmanacCLI", swiftSettings: strict),
         .executableTarget(
             name: "AlmanacBench",
-            dependencies: ["Models", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Models", "Workflows", "Store", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/AlmanacBench", swiftSettings: strict),
         .target(
             name: "TestSupport",

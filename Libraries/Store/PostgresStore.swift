@@ -312,7 +312,8 @@ public final class PostgresStore: Store {
     public func forecasts(_ q: ForecastQuery) async throws -> [ForecastRow] {
         var sql: PostgresQuery = """
             SELECT id, forecast_date::text, category, model_type, forecast_value::float8, lower_bound::float8,
-                   upper_bound::float8, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), batch_num
+                   upper_bound::float8, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), batch_num,
+                   lower_80::float8, upper_80::float8
             FROM forecast_data WHERE TRUE
             """
         if let c = q.category { sql.append(" AND category = \(c)") }
@@ -327,7 +328,8 @@ public final class PostgresStore: Store {
                 category: try r.decode(String.self, at: 2), modelType: try r.decode(String.self, at: 3),
                 forecastValue: try r.decode(Double.self, at: 4), lowerBound: try r.decode(Double?.self, at: 5),
                 upperBound: try r.decode(Double?.self, at: 6), createdAt: try r.decode(String.self, at: 7),
-                batchNum: try r.decode(String?.self, at: 8))
+                batchNum: try r.decode(String?.self, at: 8), lower80: try r.decode(Double?.self, at: 9),
+                upper80: try r.decode(Double?.self, at: 10))
         }
     }
 

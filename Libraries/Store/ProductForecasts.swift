@@ -64,7 +64,44 @@ extension SQLiteStore {
     }
 }
 
+extension SQLiteStore {
+    public func saveReport(_ job: NewJob, result: String, filename: String, content: String) async throws {
+        try await db.withTransaction { conn in
+            try Self.insertJob(conn, job)
+            _ = try conn.execute("""
+                UPDATE jobs SET status = 'completed', progress = 1, result = \(result), started_at = \(unescaped: Self.now),
+                    finished_at = \(unescaped: Self.now), updated_at = \(unescaped: Self.now) WHERE id = \(job.id)
+                """)
+            _ = try conn.execute("INSERT INTO report_files (job_id, filename, content) VALUES (\(job.id), \(filename), \(content))")
+        }
+    }
+
+    public func report(jobID: String) async throws -> (filename: String, content: String)? {
+        try await db.withConnection { conn in
+            try conn.query("SELECT filename, content FROM report_files WHERE job_id = \(jobID)").first.map {
+                (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1))
+            }
+        }
+    }
+}
+
 extension PostgresStore {
+    public func saveReport(_ job: NewJob, result: String, filename: String, content: String) async throws {
+        try await client.withTransaction { conn in
+            try Self.insertJob(conn, job)
+            _ = try conn.execute("""
+                UPDATE jobs SET status = 'completed', progress = 1, result = \(result), started_at = now(), finished_at = now(),
+                    updated_at = now() WHERE id = \(job.id)
+                """)
+            _ = try conn.execute("INSERT INTO report_files (job_id, filename, content) VALUES (\(job.id), \(filename), \(content))")
+        }
+    }
+
+    public func report(jobID: String) async throws -> (filename: String, content: String)? {
+        try await client.query("SELECT filename, content FROM report_files WHERE job_id = \(jobID)").first.map {
+            (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1))
+        }
+    }
     public func productSeries(_ category: String) async throws -> [ProductSeries] {
         let rows = try await client.query("""
             SELECT product_id, (date - DATE '1970-01-01')::int4, sales::float8 FROM invoice_data

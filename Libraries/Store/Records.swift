@@ -286,10 +286,14 @@ public struct ForecastRow: Codable, Sendable, Equatable {
     public var upperBound: Double?
     public var createdAt: String
     public var batchNum: String?
+    /// The 80 % band (Almanac's addition; `lower_bound`/`upper_bound` are the 95 % one, as in seed 003).
+    public var lower80: Double?
+    public var upper80: Double?
 
     enum CodingKeys: String, CodingKey {
         case id, forecastDate = "forecast_date", category, modelType = "model_type", forecastValue = "forecast_value"
         case lowerBound = "lower_bound", upperBound = "upper_bound", createdAt = "created_at", batchNum = "batch_num"
+        case lower80 = "lower_80", upper80 = "upper_80"
     }
 }
 

@@ -273,7 +273,7 @@ public final class SQLiteStore: Store {
     public func forecasts(_ q: ForecastQuery) async throws -> [ForecastRow] {
         var sql: SQLiteQuery = """
             SELECT id, forecast_date, category, model_type, CAST(forecast_value AS REAL), CAST(lower_bound AS REAL),
-                   CAST(upper_bound AS REAL), substr(created_at, 1, 19) || 'Z', batch_num
+                   CAST(upper_bound AS REAL), substr(created_at, 1, 19) || 'Z', batch_num, CAST(lower_80 AS REAL), CAST(upper_80 AS REAL)
             FROM forecast_data WHERE 1
             """
         if let c = q.category { sql.append(" AND category = \(c)") }
@@ -290,7 +290,8 @@ public final class SQLiteStore: Store {
                     category: try r.decode(String.self, at: 2), modelType: try r.decode(String.self, at: 3),
                     forecastValue: try r.decode(Double.self, at: 4), lowerBound: try r.decode(Double?.self, at: 5),
                     upperBound: try r.decode(Double?.self, at: 6), createdAt: try r.decode(String.self, at: 7),
-                    batchNum: try r.decode(String?.self, at: 8))
+                    batchNum: try r.decode(String?.self, at: 8), lower80: try r.decode(Double?.self, at: 9),
+                upper80: try r.decode(Double?.self, at: 10))
             }
         }
     }

@@ -54,6 +54,10 @@ public protocol Store: Sendable {
     /// Replaces the category's product forecasts in one transaction (`reconciliation` names the method).
     func saveProductForecasts(category: String, reconciliation: String, products: [ProductForecast], batchNum: String?) async throws
     func productForecasts(_ query: ProductForecastQuery) async throws -> [ProductForecastRow]
+    /// Records a finished report job and its file in one transaction (seed 002's `POST /api/v1/jobs/reports`).
+    func saveReport(_ job: NewJob, result: String, filename: String, content: String) async throws
+    /// A report job's file: (filename, content), nil for an unknown job.
+    func report(jobID: String) async throws -> (filename: String, content: String)?
 
     // MARK: jobs
     /// Inserts a job row; false when a job with this id exists.

@@ -108,6 +108,41 @@ struct Seed002UploadTests {
             #expect((result["refitted"] as? Int ?? 0) + (result["unchanged"] as? Int ?? 0) == 2, "\(result)")
             #expect(try await get("/api/v1/jobs/training-000000000000").status == .notFound)
 
+            // The report (seed 002's POST /api/v1/jobs/reports): bad requests first, each a 422 or 404 and no job.
+            @Sendable func report(_ body: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/jobs/reports", method: .post,
+                    headers: [.init("X-API-Key")!: Self.key, .contentType: "application/json"], body: ByteBuffer(string: body))
+            }
+            let html = try await report(#"{"report_type": "sales_html"}"#)
+            #expect(html.status == .unprocessableContent)
+            #expect(message(html).contains("report_type"), "\(message(html))")
+            #expect(try await report(#"{"category": 7}"#).status == .unprocessableContent)
+            #expect(try await report(#"{"format": "pdf"}"#).status == .unprocessableContent)
+            #expect(try await report(#"{"category": "no such style"}"#).status == .notFound)
+            #expect(try await get("/api/v1/jobs?job_type=report").object["total"] as? Int == 0)
+            let made = try await report("")
+            #expect(made.status == .ok, "\(String(buffer: made.body))")
+            let reportID = try #require(made.object["job_id"] as? String)
+            let download = try #require(made.object["download_url"] as? String)
+            let reportJob = try await get("/api/v1/jobs/\(reportID)").object
+            #expect(reportJob["job_type"] as? String == "report" && reportJob["status"] as? String == "completed", "\(reportJob)")
+            #expect((reportJob["result"] as? [String: Any])?["download_url"] as? String == download)
+            #expect(try await get("/api/v1/jobs?job_type=report").object["total"] as? Int == 1)
+            let file = try await get(download)
+            #expect(file.status == .ok)
+            #expect(file.headers[.contentType] == "text/csv; charset=utf-8")
+            let lines = String(buffer: file.body).split(separator: "\r\n").map(String.init)
+            #expect(lines.first == "level,category,product_id,forecast_date,model,base,forecast,q025,q10,q90,q975")
+            #expect(lines.contains { $0.hasPrefix("category,") } && lines.contains { $0.hasPrefix("product,") }, "\(lines.prefix(3))")
+            for line in lines.dropFirst() {
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                #expect(f.count == 11, "\(line)")
+                let q = f[6...].compactMap(Double.init)
+                if q.count == 5 { #expect(q[1] <= q[2] && q[2] <= q[0] && q[0] <= q[3] && q[3] <= q[4], "\(line)") }
+            }
+            #expect(try await get("/api/v1/jobs/report-000000000000/report").status == .notFound)
+
             let again = try await post(files)
             #expect(again.status == .conflict)
             #expect((again.object["error"] as? [String: Any])?["code"] as? String == "duplicate_upload")

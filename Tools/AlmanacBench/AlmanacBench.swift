@@ -7,5 +7,5 @@ struct AlmanacBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "AlmanacBench",
         abstract: "Almanac's benchmarks (see BENCHMARKS.md).",
-        subcommands: [GenerateSales.self, ETLRun.self, ModelsRun.self, ModelsTable.self, ETSAblation.self, ETSForms.self, ForestRun.self])
+        subcommands: [GenerateSales.self, ETLRun.self, ModelsRun.self, ModelsTable.self, ETSAblation.self, ETSForms.self, ForestRun.self, HierarchyRun.self])
 }

@@ -25,7 +25,7 @@ struct Seed002Routes {
     }
 
     /// Seed 002's job types and the Almanac job types they name.
-    static let jobTypes: [String: String] = ["data_upload": "etl", "prediction": "forecast", "training": TrainJobType.anomalyFit]
+    static let jobTypes: [String: String] = ["data_upload": "etl", "prediction": "forecast", "training": TrainJobType.anomalyFit, "report": "report"]
     static func seedType(_ type: String) -> String {
         switch type {
         case "etl": "data_upload"
@@ -108,6 +108,7 @@ struct Seed002Routes {
             if object["is_active"] as? Bool == true, let active = try await runtime.store.activateModelParams(id: record.id) { record = active }
             return try JSONResponse.raw(Self.config(record))
         }
+        registerReports(on: router, registry: registry)
         registry.add(router, .post, "/api/v1/jobs/data-upload", summary: "Seed 002: a stock file and sales files (.xlsx or .csv, multipart stock_file, sales_files) become an upload; answers {job_id, status}") { request, context in
             try await dataUpload(request, context: context)
         }

@@ -5,8 +5,8 @@ import Synchronization
 /// chosen on the backtest (hierarchicalforecast's workflow, for two levels).
 ///
 /// The category's forecast comes from its own model (the best of the category's backtest), made at the end of
-/// the series and at each backtest origin. Each product with enough history gets a Theta model fitted at the
-/// same origins; the other products, too new or too sparse to fit, are one node, the rest of the category,
+/// the series and at each backtest origin. Each product with enough history gets its own model fitted at the
+/// same origins (Holt-Winters or Theta, whichever erred less there); the other products, too new or too sparse to fit, are one node, the rest of the category,
 /// whose forecast is its share of the category's. At every origin the three methods of ``Reconciliation``
 /// reconcile those forecasts, and each is scored on what followed: half the category's scaled error, half the
 /// products' mean scaled error (every level weighs the same, as in M5's WRMSSE). The method with the lowest
@@ -26,13 +26,34 @@ public enum HierarchicalForecast {
         /// Days of recent history that a product's share of the category is measured over.
         public var shareDays: Int
         public var levels: [Double]
+        /// The products' own models: each product gets the one with the lower backtest error.
+        public var partModels: [PartModel]
 
-        public init(horizon: Int, period: Int = 7, maxModelled: Int = 100, shareDays: Int = 56, levels: [Double] = [80, 95]) {
+        public init(
+            horizon: Int, period: Int = 7, maxModelled: Int = 100, shareDays: Int = 56, levels: [Double] = [80, 95],
+            partModels: [PartModel] = [.holtWinters, .theta]
+        ) {
             self.horizon = horizon
             self.period = period
             self.maxModelled = maxModelled
             self.shareDays = shareDays
             self.levels = levels
+            self.partModels = partModels
+        }
+    }
+
+    /// A model a product's own forecast can come from.
+    public enum PartModel: String, Sendable, CaseIterable {
+        case holtWinters = "holt_winters", theta
+
+        func forecast(_ values: [Double], period: Int, horizon: Int) -> Forecast? {
+            let f: Forecast?
+            switch self {
+            case .theta: f = (try? Theta.fit(values, period: period))?.forecast(horizon: horizon, levels: [80, 95])
+            case .holtWinters:
+                f = (try? HoltWinters.fitCombination(values, period: period, horizon: horizon))?.forecast(horizon: horizon, levels: [80, 95])
+            }
+            return f.flatMap { $0.mean.allSatisfy(\.isFinite) ? $0 : nil }
         }
     }
 
@@ -48,7 +69,7 @@ public enum HierarchicalForecast {
 
     public struct PartForecast: Sendable, Equatable {
         public var id: String
-        /// `theta` (its own model) or `share` (its share of the category's forecast).
+        /// Its own model (`holt_winters`, `theta`), or `share`: its share of the category's forecast.
         public var base: String
         public var forecast: Forecast
     }
@@ -85,18 +106,27 @@ public enum HierarchicalForecast {
         // Base forecasts of every modelled product at each origin (the cuts, then the end), in parallel.
         let origins = cuts + [n]
         let horizons = cuts.map { totalWindows[$0]!.mean.count } + [options.horizon]
-        let fits = Mutex([[Forecast?]](repeating: [], count: modelled.count))
+        // Each product's model is the one of `partModels` with the lowest mean absolute error on the windows.
+        let fits = Mutex([(model: PartModel, forecasts: [Forecast?])?](repeating: nil, count: modelled.count))
         DispatchQueue.concurrentPerform(iterations: modelled.count) { k in
             let values = parts[modelled[k]].values
             let first = values.firstIndex(where: { $0 != 0 }) ?? 0
-            let forecasts = zip(origins, horizons).map { (cut, h) -> Forecast? in
-                guard let fitted = try? Theta.fit(Array(values[first..<cut]), period: options.period) else { return nil }
-                let f = fitted.forecast(horizon: h, levels: [80, 95])
-                return f.mean.allSatisfy(\.isFinite) ? f : nil
+            var best: (model: PartModel, forecasts: [Forecast?], error: Double)?
+            for model in options.partModels {
+                let forecasts = zip(origins, horizons).map { (cut, h) in model.forecast(Array(values[first..<cut]), period: options.period, horizon: h) }
+                var error = 0.0
+                for (o, cut) in cuts.enumerated() {
+                    guard let f = forecasts[o] else { error = .infinity; break }
+                    error += mae(Array(values[cut..<(cut + f.mean.count)]), f.mean)
+                }
+                if forecasts.last! == nil { error = .infinity }
+                if best == nil || error < best!.error { best = (model, forecasts, error) }
             }
-            fits.withLock { $0[k] = forecasts }
+            let chosen = best.map { (model: $0.model, forecasts: $0.forecasts) }
+            fits.withLock { $0[k] = chosen }
         }
-        let partFits = fits.withLock { $0 }
+        let partModels = fits.withLock { $0 }
+        let partFits = partModels.map { $0?.forecasts ?? [Forecast?](repeating: nil, count: origins.count) }
 
         // One origin's nodes: the category, the modelled products, and the rest (when there is one).
         struct Origin {
@@ -206,7 +236,7 @@ public enum HierarchicalForecast {
         }
         var out: [PartForecast] = []
         for (k, i) in modelled.enumerated() {
-            out.append(PartForecast(id: parts[i].id, base: final.fromShare[k] ? "share" : "theta", forecast: nodeForecasts[k]))
+            out.append(PartForecast(id: parts[i].id, base: final.fromShare[k] ? "share" : partModels[k]?.model.rawValue ?? "share", forecast: nodeForecasts[k]))
         }
         if !rest.isEmpty, let restForecast = nodeForecasts.last {
             let restShare = final.shares.last ?? 0

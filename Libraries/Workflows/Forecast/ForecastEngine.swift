@@ -38,7 +38,8 @@ public enum ForecastEngine {
         public var backtest: Backtest?
         /// The model's own forecast, and its backtest windows' forecasts keyed by origin, for `auto`.
         var ownForecast: Forecast?
-        var windows: [Int: Forecast] = [:]
+        /// The model's own forecasts at the backtest origins, keyed by the index of the first day forecast.
+        public internal(set) var windows: [Int: Forecast] = [:]
     }
 
     public struct Backtest: Sendable, Equatable {

@@ -16,8 +16,8 @@ CREATE TABLE product_forecast_data (
     upper_bound     NUMERIC(12, 2),
     -- How the products were made to sum to the category: bottom_up, top_down or mint_shrink.
     reconciliation  VARCHAR(16) NOT NULL CHECK (reconciliation IN ('bottom_up', 'top_down', 'mint_shrink')),
-    -- The product's own model (theta), or its share of the category's forecast when its history is too short.
-    base            VARCHAR(16) NOT NULL CHECK (base IN ('theta', 'share')),
+    -- The product's own model (holt_winters or theta), or its share of the category's forecast when its history is too short.
+    base            VARCHAR(16) NOT NULL CHECK (base IN ('holt_winters', 'theta', 'share')),
     created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
     batch_num       VARCHAR(100),
     PRIMARY KEY (category, product_id, forecast_date)
@@ -34,3 +34,11 @@ COMMENT ON COLUMN bi_product_forecast.lower_bound IS 'Lower end of the 95% predi
 COMMENT ON COLUMN bi_product_forecast.upper_bound IS 'Upper end of the 95% prediction interval.';
 COMMENT ON COLUMN bi_product_forecast.reconciliation IS 'bottom_up, top_down or mint_shrink: chosen per category on the backtest.';
 GRANT SELECT ON bi_product_forecast TO almanac_bi;
+
+-- Seed 002's reports: a CSV of the forecasts per category and product as they were when the report job ran.
+CREATE TABLE report_files (
+    job_id      VARCHAR(100) PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+    filename    VARCHAR(255) NOT NULL,
+    content     TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
