@@ -173,6 +173,12 @@ struct DashboardTests {
         defer { Task { await fx.close() } }
         try await fx.test { client in
             _ = try await Self.seed(fx, client, category: "Garden & Outdoor", products: ["P1", "P2"])
+            // P1's reconciled forecast (the hierarchy): 14 days of 3 ± 1 at 80 %; P2 has none.
+            let p1 = (0..<14).map { h in
+                ForecastPoint(date: DayNumber.format(DayNumber.parse("2024-02-10")! + Int32(h)), value: 3, lower80: 2, upper80: 4, lower95: 1, upper95: 5)
+            }
+            try await fx.runtime.store.saveProductForecasts(
+                category: "Garden & Outdoor", reconciliation: "mint_shrink", products: [ProductForecast(productID: "P1", base: "theta", points: p1)], batchNum: nil)
             let r = try await client.get("/dashboard/category?name=Garden%20%26%20Outdoor")
             #expect(r.status == .ok)
             let html = Self.page(r)
@@ -194,6 +200,10 @@ struct DashboardTests {
             #expect(accuracy.contains("data-model=\"sarimax\"><th scope=\"row\">SARIMAX <span class=\"best\""))
             #expect(html.contains("href=\"/dashboard/forecast.csv?category=Garden%20%26%20Outdoor\""))
             #expect(html.contains("<table id=\"products-table\""))
+            let products = try #require(html.range(of: "<table id=\"products-table\"").map { html[$0.lowerBound...] })
+            #expect(products.contains("the next 14 days' total with its 80 % range, reconciled with the category (mint shrink"))
+            #expect(products.contains("data-label=\"Forecast\">42 <span class=\"muted\">(28–56, theta)</span>"), "\(products.prefix(1500))")
+            #expect(products.contains("data-label=\"Forecast\">–</td>"), "P2 has no product forecast")
 
             #expect(try await client.get("/dashboard/category?name=nope").status == .notFound)
             let missing = try await client.get("/dashboard/category")

@@ -158,13 +158,32 @@ struct ProductsPanel: DashboardPanel {
             byProduct[r.productID] = p
         }
         guard !byProduct.isEmpty else { return nil }
-        let body = byProduct.sorted { $0.value.total > $1.value.total }.prefix(100).map { id, p -> HTML in
-            "<tr><td class=\"name\" data-label=\"Product\">\(id)</td><td class=\"num\" data-label=\"Days\">\(p.days)\(p.imputed > 0 ? " (\(p.imputed) imputed)" : "")</td><td class=\"num\" data-label=\"Total sales\">\(String(format: "%.0f", p.total))</td><td class=\"date\" data-label=\"Latest day\">\(p.last)</td></tr>"
+        // The hierarchy's reconciled forecasts: each product's total over the forecast days, with its 80 % band.
+        let forecasts = try await context.runtime.store.productForecasts(ProductForecastQuery(category: category, limit: 1_000_000))
+        var ahead: [String: (value: Double, lower: Double, upper: Double, base: String)] = [:]
+        var method = ""
+        for f in forecasts {
+            var a = ahead[f.productID] ?? (0, 0, 0, f.base)
+            a.value += f.forecastValue
+            a.lower += f.lower80 ?? f.forecastValue
+            a.upper += f.upper80 ?? f.forecastValue
+            ahead[f.productID] = a
+            method = f.reconciliation
         }
+        let days = Set(forecasts.map(\.forecastDate)).count
+        let body = byProduct.sorted { $0.value.total > $1.value.total }.prefix(100).map { id, p -> HTML in
+            let next: HTML = ahead[id].map { a in
+                "\(String(format: "%.0f", a.value)) <span class=\"muted\">(\(String(format: "%.0f", a.lower))–\(String(format: "%.0f", a.upper)), \(a.base))</span>"
+            } ?? "–"
+            return "<tr><td class=\"name\" data-label=\"Product\">\(id)</td><td class=\"num\" data-label=\"Days\">\(p.days)\(p.imputed > 0 ? " (\(p.imputed) imputed)" : "")</td><td class=\"num\" data-label=\"Total sales\">\(String(format: "%.0f", p.total))</td><td class=\"date\" data-label=\"Latest day\">\(p.last)</td><td class=\"num\" data-label=\"Forecast\">\(next)</td></tr>"
+        }
+        let caption: HTML = days > 0
+            ? "Up to 100 products, largest total first. Forecast: the next \(days) days' total with its 80 % range, reconciled with the category (\(method.replacingOccurrences(of: "_", with: " ")), chosen on the backtest), and the product's own model or its share of the category."
+            : "Up to 100 products, largest total first."
         return """
             <div class="table-wrap"><table id="products-table" class="stack">
-            <caption class="muted" style="text-align:left">Up to 100 products, largest total first.</caption>
-            <thead><tr><th scope="col">Product</th><th scope="col" class="num">Days</th><th scope="col" class="num">Total sales</th><th scope="col">Latest day</th></tr></thead>
+            <caption class="muted" style="text-align:left">\(caption)</caption>
+            <thead><tr><th scope="col">Product</th><th scope="col" class="num">Days</th><th scope="col" class="num">Total sales</th><th scope="col">Latest day</th><th scope="col" class="num">Forecast</th></tr></thead>
             <tbody>\(body)</tbody></table></div>
             """
     }

@@ -51,7 +51,7 @@ public enum HierarchicalForecast {
             switch self {
             case .theta: f = (try? Theta.fit(values, period: period))?.forecast(horizon: horizon, levels: [80, 95])
             case .holtWinters:
-                f = (try? HoltWinters.fitCombination(values, period: period, horizon: horizon))?.forecast(horizon: horizon, levels: [80, 95])
+                f = (try? HoltWinters.fitCombination(values, period: period, horizon: horizon, validation: nil))?.forecast(horizon: horizon, levels: [80, 95])
             }
             return f.flatMap { $0.mean.allSatisfy(\.isFinite) ? $0 : nil }
         }
