@@ -39,6 +39,7 @@ public enum AlmanacApp {
         QueryRoutes(runtime: runtime).register(on: router, registry: registry)
         JobRoutes(runtime: runtime).register(on: router, registry: registry)
         Seed002Routes(runtime: runtime, io: io).register(on: router, registry: registry)
+        Seed001Routes(runtime: runtime).register(on: router, registry: registry)
         ForecastRoutes(runtime: runtime).register(on: router, registry: registry)
         AnomalyRoutes(runtime: runtime, serving: serving).register(on: router, registry: registry)
         ScheduleRoutes(runtime: runtime, serving: serving, io: io).register(on: router, registry: registry)

@@ -160,6 +160,14 @@ enum ModelRegistry {
             entry["status"] = "active"
             models[id] = entry
         }
+        // Seed 001's foundation model: its routes answer with Almanac's models (Seed001Routes).
+        models["timesfm20"] = [
+            "name": "timesfm20", "display_name": "TimesFM-2.0", "kind": "forecast", "version": "2.0.0", "status": "active",
+            "description": "Seed 001's TimesFM-2.0 routes (/api/v1/timesfm20/initialization, status, inference, shutdown). The 500M-parameter weights cannot be fetched here: SARIMAX with the covariates as regressors answers when use_covariates is on, Holt-Winters otherwise, with TimesFM's ten quantile outputs from their intervals.",
+            "served_by": Seed001Routes.servedBy, "endpoints": Seed001Routes.base + "/*",
+            "parameters": ["context_len": "history window (32 to 2048)", "horizon_len": "forecast steps (1 to 128)", "backend": "cpu, gpu or tpu (Almanac computes on the CPU)"],
+            "defaults": ["context_len": Seed001Routes.defaultContext, "horizon_len": Seed001Routes.defaultHorizon, "backend": "cpu"],
+        ] as [String: Any]
         return ["models": models, "count": models.count]
     }
 
