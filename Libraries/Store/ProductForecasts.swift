@@ -65,14 +65,30 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
+    static func insertFinishedJob(_ conn: SQLiteConnection, _ job: NewJob, result: String) throws {
+        try insertJob(conn, job)
+        _ = try conn.execute("""
+            UPDATE jobs SET status = 'completed', progress = 1, result = \(result), started_at = \(unescaped: Self.now),
+                finished_at = \(unescaped: Self.now), updated_at = \(unescaped: Self.now) WHERE id = \(job.id)
+            """)
+    }
+
     public func saveReport(_ job: NewJob, result: String, filename: String, content: String) async throws {
         try await db.withTransaction { conn in
-            try Self.insertJob(conn, job)
-            _ = try conn.execute("""
-                UPDATE jobs SET status = 'completed', progress = 1, result = \(result), started_at = \(unescaped: Self.now),
-                    finished_at = \(unescaped: Self.now), updated_at = \(unescaped: Self.now) WHERE id = \(job.id)
-                """)
+            try Self.insertFinishedJob(conn, job, result: result)
             _ = try conn.execute("INSERT INTO report_files (job_id, filename, content) VALUES (\(job.id), \(filename), \(content))")
+        }
+    }
+
+    public func recordFinishedJob(_ job: NewJob, result: String) async throws {
+        try await db.withTransaction { conn in try Self.insertFinishedJob(conn, job, result: result) }
+    }
+
+    public func jobs(ids: [String]) async throws -> [JobRecord] {
+        guard !ids.isEmpty else { return [] }
+        let list = "[" + ids.map(JSONText.quote).joined(separator: ",") + "]"
+        return try await db.withConnection { conn in
+            try conn.query("SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE id IN (SELECT value FROM json_each(\(list))) ORDER BY id").map(Self.decodeJob)
         }
     }
 
@@ -86,15 +102,31 @@ extension SQLiteStore {
 }
 
 extension PostgresStore {
+    static func insertFinishedJob(_ conn: PostgresConnection, _ job: NewJob, result: String) throws {
+        try insertJob(conn, job)
+        _ = try conn.execute("""
+            UPDATE jobs SET status = 'completed', progress = 1, result = \(result), started_at = now(), finished_at = now(),
+                updated_at = now() WHERE id = \(job.id)
+            """)
+    }
+
     public func saveReport(_ job: NewJob, result: String, filename: String, content: String) async throws {
         try await client.withTransaction { conn in
-            try Self.insertJob(conn, job)
-            _ = try conn.execute("""
-                UPDATE jobs SET status = 'completed', progress = 1, result = \(result), started_at = now(), finished_at = now(),
-                    updated_at = now() WHERE id = \(job.id)
-                """)
+            try Self.insertFinishedJob(conn, job, result: result)
             _ = try conn.execute("INSERT INTO report_files (job_id, filename, content) VALUES (\(job.id), \(filename), \(content))")
         }
+    }
+
+    public func recordFinishedJob(_ job: NewJob, result: String) async throws {
+        try await client.withTransaction { conn in try Self.insertFinishedJob(conn, job, result: result) }
+    }
+
+    public func jobs(ids: [String]) async throws -> [JobRecord] {
+        guard !ids.isEmpty else { return [] }
+        let list = "[" + ids.map(JSONText.quote).joined(separator: ",") + "]"
+        return try await client.query("""
+            SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE id IN (SELECT jsonb_array_elements_text(\(list)::jsonb)) ORDER BY id
+            """).map(Self.decodeJob)
     }
 
     public func report(jobID: String) async throws -> (filename: String, content: String)? {

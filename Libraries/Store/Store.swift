@@ -56,6 +56,10 @@ public protocol Store: Sendable {
     func productForecasts(_ query: ProductForecastQuery) async throws -> [ProductForecastRow]
     /// Records a finished report job and its file in one transaction (seed 002's `POST /api/v1/jobs/reports`).
     func saveReport(_ job: NewJob, result: String, filename: String, content: String) async throws
+    /// Records `job` as completed with `result` (a record of work done elsewhere, such as a training run's jobs).
+    func recordFinishedJob(_ job: NewJob, result: String) async throws
+    /// The jobs with these ids, in one query (unknown ids are left out).
+    func jobs(ids: [String]) async throws -> [JobRecord]
     /// A report job's file: (filename, content), nil for an unknown job.
     func report(jobID: String) async throws -> (filename: String, content: String)?
 

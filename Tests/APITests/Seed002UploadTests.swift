@@ -107,6 +107,13 @@ struct Seed002UploadTests {
             #expect(result["categories"] as? Int == 2)
             #expect((result["refitted"] as? Int ?? 0) + (result["unchanged"] as? Int ?? 0) == 2, "\(result)")
             #expect(try await get("/api/v1/jobs/training-000000000000").status == .notFound)
+            // The run is listed as a training job, with its computed status.
+            let listed = try #require(try await get("/api/v1/jobs?job_type=training").object["jobs"] as? [[String: Any]])
+            #expect(listed.contains { $0["job_id"] as? String == trainingID && $0["status"] as? String == "completed" && $0["job_type"] as? String == "training" }, "\(listed)")
+            let pending = try #require(try await get("/api/v1/jobs?job_type=training&status=pending").object["jobs"] as? [[String: Any]])
+            #expect(!pending.contains { $0["job_id"] as? String == trainingID })
+            let all = try #require(try await get("/api/v1/jobs").object["jobs"] as? [[String: Any]])
+            #expect(all.filter { $0["job_id"] as? String == trainingID }.count == 1 && !all.contains { $0["job_type"] as? String == "training_run" })
 
             // The report (seed 002's POST /api/v1/jobs/reports): bad requests first, each a 422 or 404 and no job.
             @Sendable func report(_ body: String) async throws -> TestResponse {

@@ -24,6 +24,8 @@ struct Seed002Routes {
         let counts = Mutex<[String: Int]>([:])
     }
 
+    /// The job row that records a training run (its status is computed from its forecast jobs).
+    static let trainingRunType = "training_run"
     /// Seed 002's job types and the Almanac job types they name.
     static let jobTypes: [String: String] = ["data_upload": "etl", "prediction": "forecast", "training": TrainJobType.anomalyFit, "report": "report"]
     static func seedType(_ type: String) -> String {
@@ -74,8 +76,18 @@ struct Seed002Routes {
                     jobs += try await runtime.store.jobs(type: TrainJobType.scheduleFit, status: status, limit: limit, offset: 0)
                 }
             }
-            jobs.sort { $0.createdAt > $1.createdAt }
-            let page = Array(jobs.prefix(limit)).map(Self.details)
+            // Training runs (POST /api/v1/jobs/training) too: their status is their forecast jobs'.
+            jobs.removeAll { $0.type == Self.trainingRunType }
+            var page = jobs.map(Self.details)
+            if type == nil || type == TrainJobType.anomalyFit {
+                let wantedStatus = try q.string("status", maxLength: 32)
+                for run in try await runtime.store.jobs(type: Self.trainingRunType, status: nil, limit: limit, offset: 0) {
+                    guard let details = try await trainingDetails(run.id), wantedStatus == nil || details["status"] as? String == wantedStatus else { continue }
+                    page.append(details)
+                }
+            }
+            page.sort { ($0["created_at"] as? String ?? "") > ($1["created_at"] as? String ?? "") }
+            page = Array(page.prefix(limit))
             return try JSONResponse.raw(["jobs": page, "total": page.count] as [String: Any])
         }
         // The code's spelling of the parameter sets: /api/v1/models-configs/configs…, ConfigResponse
@@ -119,10 +131,15 @@ struct Seed002Routes {
             }
             var generator = SystemRandomNumberGenerator()
             let id = Self.trainingPrefix + (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-            for job in ForecastJobs.make(batchNum: id, categories: categories) {
+            let forecastJobs = ForecastJobs.make(batchNum: id, categories: categories)
+            for job in forecastJobs {
                 try await runtime.store.createJob(job)
                 await runtime.push(job)
             }
+            // The run's record: which forecast jobs it is (GET /api/v1/jobs lists it as a training job).
+            let record = String(decoding: try JSONEncoder().encode(["jobs": forecastJobs.map(\.id)]), as: UTF8.self)
+            try await runtime.store.recordFinishedJob(
+                NewJob(id: id, type: Self.trainingRunType, queue: "none", payload: record, requestID: context.requestID), result: record)
             let active = try await runtime.store.modelParams(modelType: nil).filter(\.isActive).map(\.id).sorted()
             context.logger.info("seed 002 training", metadata: ["job.id": "\(id)", "categories": "\(categories.count)"])
             return try JSONResponse.raw([
@@ -215,10 +232,16 @@ struct Seed002Routes {
     /// training id and the category): pending until one runs, failed if one failed, completed when all are done;
     /// its progress is their mean. Categories added since have no job under it and are left out.
     func trainingDetails(_ id: String) async throws -> [String: Any]? {
-        var jobs: [JobRecord] = []
-        for job in ForecastJobs.make(batchNum: id, categories: try await runtime.store.categories()) {
-            if let record = try await runtime.store.job(id: job.id) { jobs.append(record) }
+        // The run's record names its jobs; a run from before records existed derives them from the categories.
+        struct Record: Decodable { var jobs: [String] }
+        let ids: [String]
+        if let run = try await runtime.store.job(id: id), run.type == Self.trainingRunType,
+           let record = try? JSONDecoder().decode(Record.self, from: Data(run.payload.utf8)) {
+            ids = record.jobs
+        } else {
+            ids = ForecastJobs.make(batchNum: id, categories: try await runtime.store.categories()).map(\.id)
         }
+        let jobs = try await runtime.store.jobs(ids: ids)
         guard !jobs.isEmpty else { return nil }
         let statuses = jobs.map { Self.seedStatus($0.status) }
         let status = statuses.contains("failed") ? "failed" : statuses.allSatisfy { $0 == "completed" } ? "completed"
