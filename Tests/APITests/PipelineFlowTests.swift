@@ -99,6 +99,17 @@ struct PipelineFlowTests {
             #expect(sameMeta["num_unchanged_rows"] as? Int == 140)
             #expect(sameMeta["num_inserted_rows"] as? Int == 0)
             // No category changed, so no forecast job was queued; a forecast job pushed anyway is skipped.
+            // The dashboard's live view: the file read, then both categories fitted.
+            _ = try await eventually("both forecast jobs finished") { () -> Bool? in
+                let p = try await client.get("/dashboard/progress?batch_num=\(batch)").object
+                return (p["forecasts"] as? [String: Any])?["done"] as? Int == 2 ? true : nil
+            }
+            let progress = try await client.get("/dashboard/progress?batch_num=\(batch)").object
+            #expect(progress["etl_status"] as? String == "completed" && progress["etl_progress"] as? Double == 1)
+            #expect((progress["forecasts"] as? [String: Any])?["total"] as? Int == 2)
+            #expect((progress["forecasts"] as? [String: Any])?["progress"] as? Double == 1)
+            #expect(try await client.get("/dashboard/progress").status == .badRequest)
+            #expect(try await client.get("/dashboard/progress?batch_num=nope").object["etl_status"] == nil)
             let forecastJobs = try await client.get("/jobs?type=forecast").array
             #expect(forecastJobs.count == 2)
             for job in forecastJobs {

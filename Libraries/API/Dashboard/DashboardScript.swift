@@ -58,21 +58,50 @@ enum DashboardScript {
               }
             } catch (e) { /* the next change tries again */ }
           }
+          // The work on the batch as it happens: the share of the file read, then the categories fitted.
+          function renderProgress(p) {
+            const box = el("div", { id: "batch-progress", "aria-live": "polite" });
+            if (p.etl_status && p.etl_status !== "completed" && p.etl_status !== "failed") {
+              const pct = Math.round(100 * (p.etl_progress || 0));
+              box.append(el("p", {}, [el("label", { for: "etl-progress" }, ["Reading the file: " + pct + " %"]), " ",
+                el("progress", { id: "etl-progress", max: "100", value: String(pct) }, [pct + "%"])]));
+            }
+            const f = p.forecasts;
+            if (f && f.total > 0) {
+              const pct = Math.round(100 * f.progress);
+              const text = "Forecasting: " + f.done + " of " + f.total + (f.total === 1 ? " category" : " categories") + " fitted" +
+                (f.running ? ", " + f.running + " fitting now" : "") + (f.failed ? ", " + f.failed + " failed" : "");
+              box.append(el("p", { id: "forecast-progress-text" }, [el("label", { for: "forecast-progress" }, [text]), " ",
+                el("progress", { id: "forecast-progress", max: "100", value: String(pct) }, [pct + "%"])]));
+            }
+            return box;
+          }
           function watch(target, batch, duplicate) {
-            let stopped = false, last = null;
+            let stopped = false, last = null, finished = null;
             async function tick() {
               if (stopped) return;
               try {
-                const r = await fetch("/metadata/" + encodeURIComponent(batch), { cache: "no-store" });
-                if (r.ok) {
-                  const u = await r.json();
-                  target.replaceChildren(renderBatch(u, duplicate));
-                  if (u.status !== last) { last = u.status; refreshPanels(); }
-                  if (FINAL.includes(u.status)) {
-                    stopped = true;
-                    if (u.status === "completed") showCategories(target);
-                    return;
+                if (!finished) {
+                  const r = await fetch("/metadata/" + encodeURIComponent(batch), { cache: "no-store" });
+                  if (r.ok) {
+                    const u = await r.json();
+                    target.replaceChildren(renderBatch(u, duplicate));
+                    if (u.status !== last) { last = u.status; refreshPanels(); }
+                    if (FINAL.includes(u.status)) {
+                      finished = u.status;
+                      if (u.status === "completed") showCategories(target);
+                      else { stopped = true; return; }
+                    }
                   }
+                }
+                const pr = await fetch("/dashboard/progress?batch_num=" + encodeURIComponent(batch), { cache: "no-store" });
+                if (pr.ok) {
+                  const p = await pr.json();
+                  const old = document.getElementById("batch-progress");
+                  const fresh = renderProgress(p);
+                  if (old) old.replaceWith(fresh); else target.append(fresh);
+                  const f = p.forecasts;
+                  if (finished && (!f || f.done + f.failed >= f.total)) { stopped = true; refreshPanels(); return; }
                 }
               } catch (e) { /* try again */ }
               setTimeout(tick, 1000);

@@ -7,16 +7,59 @@ import Store
 
 /// The dashboard: server-rendered pages at `/` and under `/dashboard/`, readable without JavaScript.
 /// Pages are lists of panels (`DashboardPanels`); every value from data is escaped by `HTML`.
+/// What the dashboard's live view shows while a batch is worked on: the ETL job's share of the file read,
+/// then how many of the batch's categories the forecast worker has fitted.
+struct BatchProgress: Encodable {
+    struct Forecasts: Encodable {
+        var total: Int, done: Int, failed: Int, running: Int
+        /// The mean of the forecast jobs' own progress (each moves as its models and backtests finish).
+        var progress: Double
+    }
+    var batchNum: String
+    var etlStatus: String?
+    var etlProgress: Double?
+    var forecasts: Forecasts?
+
+    enum CodingKeys: String, CodingKey {
+        case batchNum = "batch_num", etlStatus = "etl_status", etlProgress = "etl_progress", forecasts
+    }
+}
+
 struct DashboardRoutes {
     let runtime: AlmanacRuntime
     let io: NIOThreadPool
     let serving: ModelServing
+
+    /// The batch's ETL job, and once it committed, its forecast jobs (their ids follow from its categories).
+    static func progress(batch: String, store: any Store) async throws -> BatchProgress {
+        var out = BatchProgress(batchNum: batch)
+        guard let etl = try await store.job(id: "etl-" + batch) else { return out }
+        out.etlStatus = etl.status.rawValue
+        out.etlProgress = etl.progress
+        if etl.status == .completed, let text = etl.result,
+           let counters = try? JSONDecoder().decode(BatchCounters.self, from: Data(text.utf8)), !counters.categories.isEmpty {
+            let jobs = try await store.jobs(ids: ForecastJobs.make(batchNum: batch, categories: counters.categories).map(\.id))
+            let total = counters.categories.count
+            let done = jobs.filter { $0.status == .completed || $0.status == .skipped }.count
+            let failed = jobs.filter { $0.status == .failed }.count
+            let running = jobs.filter { $0.status == .running }.count
+            let sum = jobs.reduce(0.0) { $0 + $1.progress }
+            out.forecasts = BatchProgress.Forecasts(total: total, done: done, failed: failed, running: running, progress: sum / Double(total))
+        }
+        return out
+    }
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         registry.add(router, .get, "/", summary: "Dashboard: upload, uploads, categories, system health (HTML)") { request, _ in
             let context = PanelContext(runtime: runtime, request: request, category: nil)
             let panels = try await Self.panels(DashboardPanels.home, context)
             return Self.html(Page.render(title: "Dashboard", heading: "Almanac dashboard", body: panels))
+        }
+        registry.add(router, .get, "/dashboard/progress", summary: "Dashboard: a batch's ETL progress and its forecast jobs' (JSON, for the live view)") { request, _ in
+            guard let batch = try QueryParams(request, allowed: ["batch_num"]).string("batch_num", maxLength: 200) else {
+                throw APIError.badRequest("batch_num is required")
+            }
+            return try JSONResponse.make(try await Self.progress(batch: batch, store: runtime.store))
         }
         registry.add(router, .get, "/dashboard/category", summary: "Dashboard: a category's history, forecasts and accuracy (HTML)") { request, _ in
             guard let name = try QueryParams(request).string("name", maxLength: 100) else { throw APIError.badRequest("name (the category) is required") }

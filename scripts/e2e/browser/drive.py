@@ -334,6 +334,12 @@ def main():
             raise Fail("the page navigated away during the upload: %s" % b.eval("location.href"))
         seen = b.eval("document.querySelector('#batch-live #batch-status').dataset.batch")
         print("  uploaded through the form: batch %s completed in %.1fs without a reload" % (seen, time.time() - t0))
+        # Then the forecast worker's progress, in place: "Forecasting: k of n categories fitted", to n of n.
+        progress_text = "(document.getElementById('forecast-progress-text') || {textContent: ''}).textContent"
+        b.wait_for(progress_text + ".includes('categories fitted')", "the forecasting progress line", a.timeout)
+        first_seen = b.eval(progress_text)
+        b.wait_for("/^Forecasting: (\\d+) of \\1 categor/.test(%s)" % progress_text, "every category fitted, shown in place", a.timeout)
+        print("  forecasting progress shown in place: %r, then %r" % (first_seen, b.eval(progress_text)))
         # Generous: in the embedded mode the model fits that start now can hold up every request for a while.
         t2 = time.time()
         b.wait_for("(document.querySelector('#uploads-table') || {textContent: ''}).textContent.includes(%s)" % json.dumps(seen),
