@@ -186,12 +186,16 @@ struct ModelsRun: ParsableCommand {
         var backtests: [Int: Forecast] = [:]
     }
 
-    /// The backtest origins on a training part of `split` points: up to `calibrationWindows` cuts h apart,
-    /// each leaving at least 10 points and half the training part.
-    func cuts(split: Int, h: Int) -> [Int] {
-        guard calibrationWindows > 0 else { return [] }
-        return (1...calibrationWindows).map { split - $0 * h }.filter { $0 >= max(10, split / 2) }
+    /// The backtest origins on a training part of `split` points, as the forecast worker takes them
+    /// (IntervalCalibration.origins): up to `calibrationWindows` cuts h apart, each leaving at least 8 points
+    /// and half the training part; on short series cuts one step apart, and then the partial windows at the end
+    /// (`all`: calibration only; `full` are the windows auto chooses on).
+    func origins(split: Int, h: Int) -> (full: [Int], all: [Int]) {
+        guard calibrationWindows > 0 else { return ([], []) }
+        return IntervalCalibration.origins(count: split, horizon: h, windows: calibrationWindows, minTrain: max(8, split / 2))
     }
+
+    func cuts(split: Int, h: Int) -> [Int] { origins(split: split, h: h).full }
 
     func evaluate(_ s: BenchSeries, model: String) -> Evaluation { evaluateResult(s, model: model) }
 
@@ -283,13 +287,14 @@ struct ModelsRun: ParsableCommand {
             // The worker's way: backtest windows on the training part only, each forecasting h points.
             let calibrationStart = cpuNow()
             var calibration = IntervalCalibration()
-            for cut in cuts(split: split, h: s.h) {
+            for cut in origins(split: split, h: s.h).all {
                 guard let (f, _) = try? self.forecast(
                     model, days: Array(s.days[..<cut]), values: Array(s.values[..<cut]),
                     futureDays: Array(s.days[cut..<(cut + s.h)]), period: s.m), f.mean.allSatisfy(\.isFinite)
                 else { continue }
-                calibration.record(forecast: f, actual: Array(s.values[cut..<(cut + s.h)]))
-                evaluation.backtests[cut] = f
+                // A partial window (less than h before the split) is scored on its steps before the split only.
+                calibration.record(forecast: f, actual: Array(s.values[cut..<min(cut + s.h, split)]))
+                if cut + s.h <= split { evaluation.backtests[cut] = f }
             }
             r.calibrationSeconds = cpuNow() - calibrationStart
             r.calibrationScores = calibration.count

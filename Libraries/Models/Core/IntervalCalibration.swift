@@ -49,12 +49,46 @@ public struct IntervalCalibration: Sendable, Equatable, Codable {
     }
 
     /// The calibrated multiplier of the model's scale at `level` (percent), nil with too few scores.
+    ///
+    /// The conformal quantile of the scores, and no less than the Student t quantile (n − 1 degrees of freedom)
+    /// times the scores' root mean square: with few scores the conformal 95 % quantile is their largest, which
+    /// falls short of the level more often than not (exchangeable scores need ⌈0.95 (n + 1)⌉ ≤ n, so n ≥ 19);
+    /// the t bound is what a normal error whose scale is estimated from n scores needs. On the benchmark's
+    /// monthly series this moved Holt-Winters' 95 % coverage from 0.909 to 0.933 with a lower MSIS (BENCHMARKS.md).
     public func multiplier(level: Double) -> Double? {
         guard scores.count >= Self.minimumScores, level > 0, level < 100 else { return nil }
         let sorted = scores.sorted()
         let n = Double(sorted.count)
         let p = min(1, level / 100 * (n + 1) / n)
-        return Statistics.quantile(sorted: sorted, p)
+        let conformal = Statistics.quantile(sorted: sorted, p)
+        let rms = (sorted.reduce(0) { $0 + $1 * $1 } / n).squareRoot()
+        return max(conformal, Self.studentQuantile(0.5 + level / 200, degreesOfFreedom: n - 1) * rms)
+    }
+
+    /// The Student t quantile at probability `p`, by the Cornish–Fisher expansion around the normal quantile in
+    /// powers of 1/ν (Abramowitz & Stegun 26.7.5); within 0.1 % of the exact value from ν = 5 at p ≤ 0.995.
+    public static func studentQuantile(_ p: Double, degreesOfFreedom v: Double) -> Double {
+        let z = Normal.quantile(p)
+        let z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z
+        return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v)
+            + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * v * v * v)
+    }
+
+    /// Where the backtest windows that calibrate a model start, on a series of `n` points forecast `h` ahead:
+    /// `windows` origins `h` apart, each leaving at least `minTrain` points. When the series is too short for all
+    /// of them and they give fewer than 20 scores (yearly data, a young category), origins one step apart instead
+    /// (at most 12), and when
+    /// even those give fewer than 20, also the partial windows that end with the series (their steps past the
+    /// end are not scored). `full` are the origins with all `h` steps, the ones a backtest's accuracy uses;
+    /// `all` adds the partial ones, for calibration only.
+    public static func origins(count n: Int, horizon h: Int, windows: Int, minTrain: Int) -> (full: [Int], all: [Int]) {
+        guard h > 0, windows > 0 else { return ([], []) }
+        let spaced = (1...windows).map { n - $0 * h }.filter { $0 >= minTrain }
+        guard spaced.count < windows && spaced.count * h < 20 else { return (spaced.reversed(), spaced.reversed()) }
+        let full = Array(stride(from: n - h, through: minTrain, by: -1).prefix(12))
+        guard full.count * h < 20 else { return (full.reversed(), full.reversed()) }
+        let partial = Array(stride(from: n - 1, through: max(minTrain, n - h + 1), by: -1))
+        return (full.reversed(), (full + partial).sorted())
     }
 
     /// `forecast` with each interval's width taken from the scores; the model's own intervals when there are

@@ -225,27 +225,29 @@ public enum ForecastEngine {
         let n = values.count
         let h = min(options.horizon, max(1, n / 5))
         let minTrain = max(2 * options.period + 2, 14)
-        let windows = min(options.backtestWindows, max(0, (n - minTrain) / h))
-        guard windows > 0 else { return nil }
+        // `backtestWindows` origins h apart; on a short history, origins one step apart and the partial windows
+        // at the end too, which only calibrate (IntervalCalibration.origins).
+        let origins = IntervalCalibration.origins(count: n, horizon: h, windows: options.backtestWindows, minTrain: minTrain)
+        guard !origins.full.isEmpty else { return nil }
         var tested: [(forecast: Forecast, actual: [Double], insample: [Double])] = []
         var byCut: [Int: Forecast] = [:]
-        for w in 0..<windows {
+        var calibration = IntervalCalibration()
+        for cut in origins.all {
             if cancelled.isSet { return nil }
-            let cut = n - (windows - w) * h
             let train = Array(values[0..<cut])
-            let test = Array(values[cut..<(cut + h)])
+            let test = Array(values[cut..<min(cut + h, n)])
             guard let fitted = try? fit(
                 model, values: train, startDay: startDay, period: options.period(for: model), prophet: options.prophet,
                 etsWeighting: options.etsWeighting, horizon: h)
             else { continue }
             let f = fitted.forecast(horizon: h, levels: [80, 95])
             guard f.mean.allSatisfy(\.isFinite) else { continue }
+            calibration.record(forecast: f, actual: test)
+            guard test.count == h else { continue }
             tested.append((f, test, train))
             byCut[cut] = f
         }
         guard !tested.isEmpty else { return nil }
-        var calibration = IntervalCalibration()
-        for t in tested { calibration.record(forecast: t.forecast, actual: t.actual) }
         return (score(tested, period: options.period), calibration, byCut)
     }
 

@@ -16,13 +16,32 @@ import Testing
         #expect(c.count == 10)
         // Level 80: p = 0.8 · 11/10 = 0.88 of the sorted scores, position 0.88 · 9 = 7.92: 8 + 0.92 · (9 − 8).
         #expect(abs(try #require(c.multiplier(level: 80)) - 8.92) < 1e-12)
-        // Level 95: p = min(1, 0.95 · 1.1) = 1, the largest score.
-        #expect(try #require(c.multiplier(level: 95)) == 10)
+        // Level 95: p = min(1, 0.95 · 1.1) = 1, the largest score, 10; but ten scores cannot show a 95 % quantile,
+        // and the t bound is larger: t(0.975, 9 df) = 2.262157 times the root mean square √(385 / 10) = 6.2048.
+        #expect(abs(try #require(c.multiplier(level: 95)) - 2.262157 * (38.5).squareRoot()) < 0.005 * 14.04)
         // Applied: the half-width is the multiplier times the model's scale, the mean unchanged.
         let out = c.apply(to: Self.forecast(sd: [3, 6]))
         let i80 = try #require(out.interval(level: 80))
         #expect(abs(i80.upper[0] - 8.92 * 3) < 1e-9 && abs(i80.lower[1] + 8.92 * 6) < 1e-9)
         #expect(out.mean == [0, 0])
+    }
+
+    @Test(arguments: [(0.975, 5.0, 2.570582), (0.975, 9.0, 2.262157), (0.975, 30.0, 2.042272), (0.9, 4.0, 1.533206), (0.95, 20.0, 1.724718)])
+    func studentQuantilesMatchTheTables(_ p: Double, _ df: Double, _ exact: Double) {
+        let q = IntervalCalibration.studentQuantile(p, degreesOfFreedom: df)
+        #expect(abs(q - exact) < 0.002 * exact, "t(\(p), \(df)) = \(q), the table says \(exact)")
+    }
+
+    @Test func shortSeriesGetOverlappingThenPartialWindows() {
+        // Long enough: three windows 10 apart, the earliest leaving 20 points.
+        #expect(IntervalCalibration.origins(count: 50, horizon: 10, windows: 3, minTrain: 14) == ([20, 30, 40], [20, 30, 40]))
+        // Two spaced windows of 6 give 12 scores, fewer than 20: origins one step apart, 8 of them (48 scores).
+        let overlapping = IntervalCalibration.origins(count: 24, horizon: 6, windows: 4, minTrain: 11)
+        #expect(overlapping.full == Array(11...18) && overlapping.all == overlapping.full)
+        // One full window only: the partial ones at the end too, for calibration.
+        let partial = IntervalCalibration.origins(count: 16, horizon: 6, windows: 4, minTrain: 9)
+        #expect(partial.full == [9, 10] && partial.all == [9, 10, 11, 12, 13, 14, 15])
+        #expect(IntervalCalibration.origins(count: 10, horizon: 6, windows: 3, minTrain: 14) == ([], []))
     }
 
     @Test func tooFewScoresKeepTheModelsOwnIntervals() {
