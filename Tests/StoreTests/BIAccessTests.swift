@@ -40,6 +40,14 @@ struct BIAccessTests {
         #expect(try latest[0].decode(String.self, at: 3) == "2024-01-02")
         let accuracy = try await asBI("SELECT smape, is_best FROM bi_forecast_accuracy")
         #expect(try accuracy.first?.decode(Double.self, at: 0) == 12.5)
+        // The hierarchy's view (migration 008): a product's reconciled forecast with both bands.
+        try await store.saveProductForecasts(category: "tools", reconciliation: "mint_shrink", products: [
+            ProductForecast(productID: "p1", base: "theta", points: [ForecastPoint(date: "2024-01-03", value: 5, lower80: 4, upper80: 6, lower95: 3, upper95: 7)]),
+        ], batchNum: "b1")
+        let products = try await asBI("SELECT product_id, forecast_value::float8, lower_80::float8, upper_bound::float8, reconciliation, base FROM bi_product_forecast")
+        #expect(products.count == 1)
+        #expect(try products.first?.decode(String.self, at: 0) == "p1" && products.first?.decode(Double.self, at: 2) == 4)
+        #expect(try products.first?.decode(String.self, at: 4) == "mint_shrink" && products.first?.decode(Double.self, at: 3) == 7)
 
         for statement in [
             "INSERT INTO invoice_data (date, product_id, category, sales, batch_num, file_hash, upload_seq) VALUES ('2024-02-01', 'x', 'y', 1, 'b', 'h', 1)",

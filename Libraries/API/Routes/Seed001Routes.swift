@@ -293,6 +293,10 @@ struct Seed001Routes {
         guard let path, path.lowercased().hasSuffix(".csv") else {
             throw APIError(.unprocessableContent, "data_source_url_or_path \"\(raw.prefix(200))\" is not a .csv file under DATA_DIR")
         }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= runtime.config.maxUploadBytes else {
+            throw APIError(.contentTooLarge, "\(raw.prefix(200)) is \(size) bytes; at most \(runtime.config.maxUploadBytes) (MAX_UPLOAD_BYTES) are read")
+        }
         let rows: [[String]]
         do {
             rows = try await Compute.runThrowing { () throws -> [[String]] in
