@@ -19,6 +19,8 @@ public struct AlmanacConfiguration: Sendable, Equatable {
     public var apiKeysConfigured: Bool { !apiKeyHashes.isEmpty }
     public var adminToken: String?
     public var forecastHorizon: Int
+    /// At most this many products of a category get their own model in the hierarchy; the others share.
+    public var forecastProductModels: Int
     public var logLevel: String
     public var logFormat: String
     public var workerConcurrency: Int
@@ -102,6 +104,7 @@ extension AlmanacConfiguration {
             apiKeyHashes: keys.map { SHA256Hex.digest($0) },
             adminToken: reader.optionalString("ADMIN_TOKEN"),
             forecastHorizon: try reader.int("FORECAST_HORIZON", default: 30, range: 1...366),
+            forecastProductModels: try reader.int("FORECAST_PRODUCT_MODELS", default: 100, range: 0...100_000),
             logLevel: try reader.choice("LOG_LEVEL", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"]),
             logFormat: try reader.choice("LOG_FORMAT", default: "json", from: ["json", "text"]),
             workerConcurrency: try reader.int("WORKER_CONCURRENCY", default: 2, range: 1...64),

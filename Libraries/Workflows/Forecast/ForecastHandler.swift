@@ -159,7 +159,8 @@ public struct ForecastHandler: Sendable {
             for (d, sales) in zip(p.days, p.sales) where d >= startDay && Int(d - startDay) < v.count { v[Int(d - startDay)] += sales }
             return HierarchicalForecast.Part(id: p.productID, values: v)
         }
-        let options = HierarchicalForecast.Options(horizon: totalForecast.mean.count, period: period)
+        let options = HierarchicalForecast.Options(
+            horizon: totalForecast.mean.count, period: period, maxModelled: runtime.config.forecastProductModels)
         let windows = base.windows
         let result = await Compute.run {
             HierarchicalForecast.run(total: values, totalForecast: totalForecast, totalWindows: windows, parts: parts, options: options)

@@ -111,6 +111,27 @@ import Testing
         #expect(result.parts.allSatisfy { $0.forecast.mean.allSatisfy { $0.isFinite && $0 >= 0 } })
     }
 
+    /// With no product modelled (FORECAST_PRODUCT_MODELS=0) every product shares the category's forecast, and
+    /// the shares add up to it step by step.
+    @Test func withoutModelledProductsTheSharesAddUpToTheCategory() throws {
+        let n = 120, h = 14
+        let parts = (0..<5).map { i in HierarchicalForecast.Part(id: "p\(i)", values: (0..<n).map { t in Double(i + 1) * (10 + Double(t % 7)) }) }
+        let total = (0..<n).map { t in parts.reduce(0) { $0 + $1.values[t] } }
+        var windows: [Int: Forecast] = [:]
+        for w in 1...3 { windows[n - w * h] = try Theta.fit(Array(total[..<(n - w * h)]), period: 7).forecast(horizon: h, levels: [80, 95]) }
+        let final = try Theta.fit(total, period: 7).forecast(horizon: h, levels: [80, 95])
+        let result = HierarchicalForecast.run(
+            total: total, totalForecast: final, totalWindows: windows, parts: parts, options: .init(horizon: h, period: 7, maxModelled: 0))
+        #expect(result.modelled == 0 && result.parts.allSatisfy { $0.base == "share" })
+        for t in 0..<h {
+            let sum = result.parts.reduce(0) { $0 + $1.forecast.mean[t] }
+            #expect(abs(sum - max(0, final.mean[t])) < 1e-6 * max(1, abs(final.mean[t])), "step \(t): \(sum) vs \(final.mean[t])")
+        }
+        // p4 sells five times what p0 does: its share is five times p0's.
+        let p0 = try #require(result.parts.first { $0.id == "p0" }), p4 = try #require(result.parts.first { $0.id == "p4" })
+        #expect(abs(p4.forecast.mean[0] - 5 * p0.forecast.mean[0]) < 1e-6 * p4.forecast.mean[0])
+    }
+
     static func inverse3(_ m: [[Double]]) -> [[Double]]? {
         let c00 = m[1][1] * m[2][2] - m[1][2] * m[2][1], c01 = m[1][2] * m[2][0] - m[1][0] * m[2][2], c02 = m[1][0] * m[2][1] - m[1][1] * m[2][0]
         let det = m[0][0] * c00 + m[0][1] * c01 + m[0][2] * c02
