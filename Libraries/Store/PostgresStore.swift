@@ -323,13 +323,7 @@ public final class PostgresStore: Store {
         sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, model_type" : " ORDER BY category, model_type, forecast_date")
         sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
         return try await client.query(sql).map { r in
-            ForecastRow(
-                id: try r.decode(Int64.self, at: 0), forecastDate: try r.decode(String.self, at: 1),
-                category: try r.decode(String.self, at: 2), modelType: try r.decode(String.self, at: 3),
-                forecastValue: try r.decode(Double.self, at: 4), lowerBound: try r.decode(Double?.self, at: 5),
-                upperBound: try r.decode(Double?.self, at: 6), createdAt: try r.decode(String.self, at: 7),
-                batchNum: try r.decode(String?.self, at: 8), lower80: try r.decode(Double?.self, at: 9),
-                upper80: try r.decode(Double?.self, at: 10))
+            try ForecastRow(row: r)
         }
     }
 
@@ -342,13 +336,7 @@ public final class PostgresStore: Store {
         if let category { sql.append(" AND category = \(category)") }
         sql.append(" ORDER BY category, model_type")
         return try await client.query(sql).map { r in
-            AccuracyRecord(
-                category: try r.decode(String.self, at: 0), modelType: try r.decode(String.self, at: 1),
-                smape: try r.decode(Double?.self, at: 2), mase: try r.decode(Double?.self, at: 3),
-                coverage80: try r.decode(Double?.self, at: 4), coverage95: try r.decode(Double?.self, at: 5),
-                windows: try r.decode(Int.self, at: 6), isBest: try r.decode(Bool.self, at: 7),
-                form: try r.decode(String?.self, at: 8), error: try r.decode(String?.self, at: 9),
-                fittedAt: try r.decode(String.self, at: 10))
+            try AccuracyRecord(row: r)
         }
     }
 
@@ -469,16 +457,7 @@ public final class PostgresStore: Store {
         to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
         """
 
-    static func decodeJob(_ r: PostgresRow) throws -> JobRecord {
-        JobRecord(
-            id: try r.decode(String.self, at: 0), type: try r.decode(String.self, at: 1),
-            queue: try r.decode(String.self, at: 2), status: JobStatus(rawValue: try r.decode(String.self, at: 3)) ?? .failed,
-            progress: try r.decode(Double.self, at: 4), attempts: try r.decode(Int.self, at: 5),
-            payload: try r.decode(String.self, at: 6), result: try r.decode(String?.self, at: 7),
-            error: try r.decode(String?.self, at: 8), requestID: try r.decode(String?.self, at: 9),
-            createdAt: try r.decode(String.self, at: 10), updatedAt: try r.decode(String.self, at: 11),
-            startedAt: try r.decode(String?.self, at: 12), finishedAt: try r.decode(String?.self, at: 13))
-    }
+    static func decodeJob(_ r: PostgresRow) throws -> JobRecord { try JobRecord(row: r) }
 
     public func job(id: String) async throws -> JobRecord? {
         try await client.query("SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE id = \(id)").first.map(Self.decodeJob)

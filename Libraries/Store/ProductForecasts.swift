@@ -52,13 +52,7 @@ extension SQLiteStore {
         let query = sql
         return try await db.withConnection { conn in
             try conn.query(query).map { r in
-                ProductForecastRow(
-                    forecastDate: try r.decode(String.self, at: 0), category: try r.decode(String.self, at: 1),
-                    productID: try r.decode(String.self, at: 2), forecastValue: try r.decode(Double.self, at: 3),
-                    lower80: try r.decode(Double?.self, at: 4), upper80: try r.decode(Double?.self, at: 5),
-                    lowerBound: try r.decode(Double?.self, at: 6), upperBound: try r.decode(Double?.self, at: 7),
-                    reconciliation: try r.decode(String.self, at: 8), base: try r.decode(String.self, at: 9),
-                    createdAt: try r.decode(String.self, at: 10), batchNum: try r.decode(String?.self, at: 11))
+                try ProductForecastRow(row: r)
             }
         }
     }
@@ -185,13 +179,7 @@ extension PostgresStore {
         sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, product_id" : " ORDER BY category, product_id, forecast_date")
         sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
         return try await client.query(sql).map { r in
-            ProductForecastRow(
-                forecastDate: try r.decode(String.self, at: 0), category: try r.decode(String.self, at: 1),
-                productID: try r.decode(String.self, at: 2), forecastValue: try r.decode(Double.self, at: 3),
-                lower80: try r.decode(Double?.self, at: 4), upper80: try r.decode(Double?.self, at: 5),
-                lowerBound: try r.decode(Double?.self, at: 6), upperBound: try r.decode(Double?.self, at: 7),
-                reconciliation: try r.decode(String.self, at: 8), base: try r.decode(String.self, at: 9),
-                createdAt: try r.decode(String.self, at: 10), batchNum: try r.decode(String?.self, at: 11))
+            try ProductForecastRow(row: r)
         }
     }
 }
