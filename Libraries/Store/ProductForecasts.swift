@@ -37,7 +37,7 @@ extension SQLiteStore {
         }
     }
 
-    public func productForecasts(_ q: ProductForecastQuery) async throws -> [ProductForecastRow] {
+    public func productForecasts(_ q: ForecastQuery) async throws -> [ProductForecastRow] {
         var sql: SQLiteQuery = """
             SELECT forecast_date, category, product_id, CAST(forecast_value AS REAL), CAST(lower_80 AS REAL), CAST(upper_80 AS REAL),
                    CAST(lower_bound AS REAL), CAST(upper_bound AS REAL), reconciliation, base, substr(created_at, 1, 19) || 'Z', batch_num
@@ -165,7 +165,7 @@ extension PostgresStore {
         }
     }
 
-    public func productForecasts(_ q: ProductForecastQuery) async throws -> [ProductForecastRow] {
+    public func productForecasts(_ q: ForecastQuery) async throws -> [ProductForecastRow] {
         var sql: PostgresQuery = """
             SELECT forecast_date::text, category, product_id, forecast_value::float8, lower_80::float8, upper_80::float8,
                    lower_bound::float8, upper_bound::float8, reconciliation, base,

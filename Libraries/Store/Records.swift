@@ -254,8 +254,11 @@ public enum ModelType: String, Codable, Sendable, CaseIterable {
     public static let parameterized: [ModelType] = [.prophet, .sarimax, .holtWinters]
 }
 
+/// A query of `forecast_data` (`forecasts`), or with `productID` set of `product_forecast_data`
+/// (`productForecasts`, where `modelType` does not apply).
 public struct ForecastQuery: Sendable {
     public var category: String?
+    public var productID: String?
     public var modelType: ModelType?
     public var startDate: String?
     public var endDate: String?
@@ -263,10 +266,11 @@ public struct ForecastQuery: Sendable {
     public var offset: Int
     public var order: RowOrder
     public init(
-        category: String? = nil, modelType: ModelType? = nil, startDate: String? = nil, endDate: String? = nil,
-        limit: Int = 1000, offset: Int = 0, order: RowOrder = .oldestFirst
+        category: String? = nil, productID: String? = nil, modelType: ModelType? = nil, startDate: String? = nil,
+        endDate: String? = nil, limit: Int = 1000, offset: Int = 0, order: RowOrder = .oldestFirst
     ) {
         self.category = category
+        self.productID = productID
         self.modelType = modelType
         self.startDate = startDate
         self.endDate = endDate
@@ -352,28 +356,6 @@ public struct ProductForecast: Sendable, Equatable {
         self.productID = productID
         self.base = base
         self.points = points
-    }
-}
-
-public struct ProductForecastQuery: Sendable {
-    public var category: String?
-    public var productID: String?
-    public var startDate: String?
-    public var endDate: String?
-    public var limit: Int
-    public var offset: Int
-    public var order: RowOrder
-    public init(
-        category: String? = nil, productID: String? = nil, startDate: String? = nil, endDate: String? = nil,
-        limit: Int = 1000, offset: Int = 0, order: RowOrder = .oldestFirst
-    ) {
-        self.category = category
-        self.productID = productID
-        self.startDate = startDate
-        self.endDate = endDate
-        self.limit = limit
-        self.offset = offset
-        self.order = order
     }
 }
 

@@ -53,7 +53,7 @@ public protocol Store: Sendable {
     func productSeries(_ category: String) async throws -> [ProductSeries]
     /// Replaces the category's product forecasts in one transaction (`reconciliation` names the method).
     func saveProductForecasts(category: String, reconciliation: String, products: [ProductForecast], batchNum: String?) async throws
-    func productForecasts(_ query: ProductForecastQuery) async throws -> [ProductForecastRow]
+    func productForecasts(_ query: ForecastQuery) async throws -> [ProductForecastRow]
     /// Records a finished report job and its file in one transaction (seed 002's `POST /api/v1/jobs/reports`).
     func saveReport(_ job: NewJob, result: String, filename: String, content: String) async throws
     /// Records `job` as completed with `result` (a record of work done elsewhere, such as a training run's jobs).

@@ -159,7 +159,7 @@ struct ProductsPanel: DashboardPanel {
         }
         guard !byProduct.isEmpty else { return nil }
         // The hierarchy's reconciled forecasts: each product's total over the forecast days, with its 80 % band.
-        let forecasts = try await context.runtime.store.productForecasts(ProductForecastQuery(category: category, limit: 1_000_000))
+        let forecasts = try await context.runtime.store.productForecasts(ForecastQuery(category: category, limit: 1_000_000))
         var ahead: [String: (value: Double, lower: Double, upper: Double, base: String)] = [:]
         var method = ""
         for f in forecasts {

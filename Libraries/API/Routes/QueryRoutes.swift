@@ -33,7 +33,7 @@ struct QueryRoutes {
                 guard q.raw("model_type") == nil else {
                     throw APIError.badRequest("model_type does not apply with product_id: a product's forecast is reconciled with its category's, the method is in its reconciliation field")
                 }
-                let query = ProductForecastQuery(
+                let query = ForecastQuery(
                     category: try q.string("category", maxLength: 100), productID: product, startDate: start, endDate: end,
                     limit: try q.int("limit", default: 1000, range: 0...100_000),
                     offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)), order: .newestFirst)

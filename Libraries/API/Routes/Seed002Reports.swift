@@ -83,7 +83,7 @@ extension Seed002Routes {
                         value: r.forecastValue, q025: r.lowerBound, q10: r.lower80, q90: r.upper80, q975: r.upperBound))
                 }
             }
-            let products = try await store.productForecasts(ProductForecastQuery(category: category, productID: params.productID, limit: 10_000_000))
+            let products = try await store.productForecasts(ForecastQuery(category: category, productID: params.productID, limit: 10_000_000))
             var seen = Set<String>()
             for r in products {
                 seen.insert(r.productID)
