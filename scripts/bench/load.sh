@@ -64,7 +64,9 @@ run() {  # name, path, extra wrk args → "name|req/s|p50|p99"
 constant=$(run "GET /health (constant)" "/health")
 rows=("$constant"
       "$(run "GET /forecast-data" "/forecast-data?category=Electronics&model_type=prophet")"
-      "$(run "GET /invoice-data" "/invoice-data?category=Electronics&limit=1000")"
+      "$(run "GET /invoice-data (1,000 rows)" "/invoice-data?category=Electronics&limit=1000")"
+      "$(run "GET /invoice-data (default page, 15 rows)" "/invoice-data?category=Electronics")"
+      "$(run "GET /invoice-data (page 100 of all rows)" "/invoice-data?page=100")"
       "$(run "POST /predict/{series_id}" "/predict/load-series" -s "$work/predict.lua")")
 base_rps=${constant#*|}; base_rps=${base_rps%%|*}
 echo "wrk: $threads threads, $connections connections, $duration per route, loopback, embedded release upload-api"
