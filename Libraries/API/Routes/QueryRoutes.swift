@@ -23,7 +23,9 @@ struct QueryRoutes {
             return try JSONResponse.make(record)
         }
         registry.add(router, .get, "/invoice-data", summary: "Cleaned sales rows with filters, newest first, one page") { request, _ in
-            try JSONResponse.make(try await invoicePage(request))
+            Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: InvoicePageJSON.encode(try await invoicePage(request))))
         }
         registry.add(router, .get, "/forecast-data", summary: "Forecasts by category and model, or per product with product_id, newest first") { request, _ in
             let q = try QueryParams(request, allowed: ["category", "product_id", "model_type", "start_date", "end_date", "limit", "offset"])
