@@ -309,6 +309,17 @@ public final class PostgresStore: Store {
         if let e = q.endDate { sql.append(" AND date <= \(e)::date") }
     }
 
+    /// One page of forecasts, by model (`forecast_data`, key `model_type`) or by product (`product_forecast_data`,
+    /// key `product_id`): the category, key and date filters, the order (newest day first for seed 003), the page.
+    static func appendForecastPage(_ q: ForecastQuery, key: String, value: String?, to sql: inout PostgresQuery) {
+        if let c = q.category { sql.append(" AND category = \(c)") }
+        if let v = value { sql.append(" AND \(unescaped: key) = \(v)") }
+        if let s = q.startDate { sql.append(" AND forecast_date >= \(s)::date") }
+        if let e = q.endDate { sql.append(" AND forecast_date <= \(e)::date") }
+        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, \(unescaped: key)" : " ORDER BY category, \(unescaped: key), forecast_date")
+        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
+    }
+
     public func forecasts(_ q: ForecastQuery) async throws -> [ForecastRow] {
         var sql: PostgresQuery = """
             SELECT id, forecast_date::text, category, model_type, forecast_value::float8, lower_bound::float8,
@@ -316,12 +327,7 @@ public final class PostgresStore: Store {
                    lower_80::float8, upper_80::float8
             FROM forecast_data WHERE TRUE
             """
-        if let c = q.category { sql.append(" AND category = \(c)") }
-        if let m = q.modelType { sql.append(" AND model_type = \(m.rawValue)") }
-        if let s = q.startDate { sql.append(" AND forecast_date >= \(s)::date") }
-        if let e = q.endDate { sql.append(" AND forecast_date <= \(e)::date") }
-        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, model_type" : " ORDER BY category, model_type, forecast_date")
-        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
+        Self.appendForecastPage(q, key: "model_type", value: q.modelType?.rawValue, to: &sql)
         return try await client.query(sql).map { r in
             try ForecastRow(row: r)
         }

@@ -4,19 +4,27 @@ import SQLite
 
 // Hierarchies (issue 20): each product's sales for the forecast worker, and its reconciled forecasts.
 
+/// Rows of (product, day, sales) in product then day order, as one series per product.
+func groupedByProduct<Row>(_ rows: [Row], _ read: (Row) throws -> (product: String, day: Int32, sales: Double)) rethrows -> [ProductSeries] {
+    var out: [ProductSeries] = []
+    for r in rows {
+        let (product, day, sales) = try read(r)
+        if out.last?.productID != product { out.append(ProductSeries(productID: product, days: [], sales: [])) }
+        out[out.count - 1].days.append(day)
+        out[out.count - 1].sales.append(sales)
+    }
+    return out
+}
+
 extension SQLiteStore {
     public func productSeries(_ category: String) async throws -> [ProductSeries] {
         try await db.withConnection { conn in
             let rows = try conn.query("SELECT product_id, date, sales FROM invoice_data WHERE category = \(category) ORDER BY product_id, date")
-            var out: [ProductSeries] = []
-            for r in rows {
-                let product = try r.decode(String.self, at: 0), text = try r.decode(String.self, at: 1)
+            return try groupedByProduct(rows) { r in
+                let text = try r.decode(String.self, at: 1)
                 guard let day = DayNumber.parse(text) else { throw StoreError("bad stored date \(text)") }
-                if out.last?.productID != product { out.append(ProductSeries(productID: product, days: [], sales: [])) }
-                out[out.count - 1].days.append(day)
-                out[out.count - 1].sales.append(try r.decode(Double.self, at: 2))
+                return (try r.decode(String.self, at: 0), day, try r.decode(Double.self, at: 2))
             }
-            return out
         }
     }
 
@@ -43,12 +51,7 @@ extension SQLiteStore {
                    CAST(lower_bound AS REAL), CAST(upper_bound AS REAL), reconciliation, base, substr(created_at, 1, 19) || 'Z', batch_num
             FROM product_forecast_data WHERE 1
             """
-        if let c = q.category { sql.append(" AND category = \(c)") }
-        if let p = q.productID { sql.append(" AND product_id = \(p)") }
-        if let s = q.startDate { sql.append(" AND forecast_date >= \(s)") }
-        if let e = q.endDate { sql.append(" AND forecast_date <= \(e)") }
-        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, product_id" : " ORDER BY category, product_id, forecast_date")
-        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
+        Self.appendForecastPage(q, key: "product_id", value: q.productID, to: &sql)
         let query = sql
         return try await db.withConnection { conn in
             try conn.query(query).map { r in
@@ -133,14 +136,9 @@ extension PostgresStore {
             SELECT product_id, (date - DATE '1970-01-01')::int4, sales::float8 FROM invoice_data
             WHERE category = \(category) ORDER BY product_id, date
             """)
-        var out: [ProductSeries] = []
-        for r in rows {
-            let product = try r.decode(String.self, at: 0)
-            if out.last?.productID != product { out.append(ProductSeries(productID: product, days: [], sales: [])) }
-            out[out.count - 1].days.append(Int32(try r.decode(Int.self, at: 1)))
-            out[out.count - 1].sales.append(try r.decode(Double.self, at: 2))
+        return try groupedByProduct(rows) { r in
+            (try r.decode(String.self, at: 0), Int32(try r.decode(Int.self, at: 1)), try r.decode(Double.self, at: 2))
         }
-        return out
     }
 
     public func saveProductForecasts(category: String, reconciliation: String, products: [ProductForecast], batchNum: String?) async throws {
@@ -172,12 +170,7 @@ extension PostgresStore {
                    to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), batch_num
             FROM product_forecast_data WHERE TRUE
             """
-        if let c = q.category { sql.append(" AND category = \(c)") }
-        if let p = q.productID { sql.append(" AND product_id = \(p)") }
-        if let s = q.startDate { sql.append(" AND forecast_date >= \(s)::date") }
-        if let e = q.endDate { sql.append(" AND forecast_date <= \(e)::date") }
-        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, product_id" : " ORDER BY category, product_id, forecast_date")
-        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
+        Self.appendForecastPage(q, key: "product_id", value: q.productID, to: &sql)
         return try await client.query(sql).map { r in
             try ProductForecastRow(row: r)
         }

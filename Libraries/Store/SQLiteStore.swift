@@ -270,18 +270,24 @@ public final class SQLiteStore: Store {
         if let e = q.endDate { sql.append(" AND date <= \(e)") }
     }
 
+    /// One page of forecasts, by model (`forecast_data`, key `model_type`) or by product (`product_forecast_data`,
+    /// key `product_id`): the category, key and date filters, the order (newest day first for seed 003), the page.
+    static func appendForecastPage(_ q: ForecastQuery, key: String, value: String?, to sql: inout SQLiteQuery) {
+        if let c = q.category { sql.append(" AND category = \(c)") }
+        if let v = value { sql.append(" AND \(unescaped: key) = \(v)") }
+        if let s = q.startDate { sql.append(" AND forecast_date >= \(s)") }
+        if let e = q.endDate { sql.append(" AND forecast_date <= \(e)") }
+        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, \(unescaped: key)" : " ORDER BY category, \(unescaped: key), forecast_date")
+        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
+    }
+
     public func forecasts(_ q: ForecastQuery) async throws -> [ForecastRow] {
         var sql: SQLiteQuery = """
             SELECT id, forecast_date, category, model_type, CAST(forecast_value AS REAL), CAST(lower_bound AS REAL),
                    CAST(upper_bound AS REAL), substr(created_at, 1, 19) || 'Z', batch_num, CAST(lower_80 AS REAL), CAST(upper_80 AS REAL)
             FROM forecast_data WHERE 1
             """
-        if let c = q.category { sql.append(" AND category = \(c)") }
-        if let m = q.modelType { sql.append(" AND model_type = \(m.rawValue)") }
-        if let s = q.startDate { sql.append(" AND forecast_date >= \(s)") }
-        if let e = q.endDate { sql.append(" AND forecast_date <= \(e)") }
-        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, model_type" : " ORDER BY category, model_type, forecast_date")
-        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
+        Self.appendForecastPage(q, key: "model_type", value: q.modelType?.rawValue, to: &sql)
         let query = sql
         return try await db.withConnection { conn in
             try conn.query(query).map { r in
