@@ -6,6 +6,8 @@ import Store
 /// the route's time at 1,000 rows a page (issue 21's read path; BENCHMARKS.md "Load"). Written by hand because
 /// a measured hot path needs it; InvoicePageJSONTests compares it with JSONEncoder's output.
 enum InvoicePageJSON {
+    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
     static func encode(_ page: InvoicePage) -> ByteBuffer {
         var out = ByteBuffer()
         out.reserveCapacity(64 + page.data.count * 260)
@@ -69,7 +71,6 @@ enum InvoicePageJSON {
                 case 0x0D: out.writeStaticString("\\r")
                 case 0x09: out.writeStaticString("\\t")
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
                     out.writeStaticString("\\u00")
                     out.writeInteger(hex[Int(b >> 4)])
                     out.writeInteger(hex[Int(b & 0x0F)])

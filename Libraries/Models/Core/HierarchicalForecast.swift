@@ -137,6 +137,9 @@ public enum HierarchicalForecast {
             var actual: [[Double]]?  // per node, total first
             var scale: [Double]      // per node, total first
         }
+        // Each node's values, total first: the category, the modelled products, the rest's sum (the same at every origin).
+        let nodeValues: [[Double]] = [total] + modelled.map { parts[$0].values }
+            + (rest.isEmpty ? [] : [(0..<n).map { t in rest.reduce(0) { $0 + parts[$1].values[t] } }])
         func origin(_ o: Int) -> Origin {
             let cut = origins[o], h = horizons[o]
             let totalF = o < cuts.count ? totalWindows[cut]! : totalForecast
@@ -165,8 +168,6 @@ public enum HierarchicalForecast {
                 nodeParts.append(scaled(totalF, by: s))
                 fromShare.append(true)
             }
-            let nodeValues: [[Double]] = [total] + modelled.map { parts[$0].values }
-                + (rest.isEmpty ? [] : [(0..<n).map { t in rest.reduce(0) { $0 + parts[$1].values[t] } }])
             let actual = cut < n ? nodeValues.map { Array($0[cut..<(cut + h)]) } : nil
             let scale = nodeValues.map { v in scaleOf(Array(v[..<cut])) }
             return Origin(total: totalF, parts: nodeParts, fromShare: fromShare, shares: nodeShares, actual: actual, scale: scale)
