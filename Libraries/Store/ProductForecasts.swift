@@ -176,3 +176,23 @@ extension PostgresStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func calibrationMembers(excluding category: String, limit: Int) async throws -> [(modelType: String, member: String)] {
+        try await db.withConnection { conn in
+            try conn.query("""
+                SELECT model_type, calibration FROM forecast_accuracy WHERE calibration IS NOT NULL AND category <> \(category)
+                ORDER BY fitted_at DESC LIMIT \(limit)
+                """).map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) }
+        }
+    }
+}
+
+extension PostgresStore {
+    public func calibrationMembers(excluding category: String, limit: Int) async throws -> [(modelType: String, member: String)] {
+        try await client.query("""
+            SELECT model_type, calibration FROM forecast_accuracy WHERE calibration IS NOT NULL AND category <> \(category)
+            ORDER BY fitted_at DESC LIMIT \(limit)
+            """).map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) }
+    }
+}

@@ -411,6 +411,9 @@ public struct AccuracyRecord: Codable, Sendable, Equatable {
     public var form: String?
     public var error: String?
     public var fittedAt: String
+    /// The fit's backtest scores as a CalibrationPool member (JSON), for the other categories' calibration;
+    /// stored, not served.
+    public var calibration: String? = nil
 
     public init(category: String, modelType: String, smape: Double?, mase: Double?, coverage80: Double?, coverage95: Double?, windows: Int, isBest: Bool, form: String?, error: String?, fittedAt: String = "") {
         self.category = category

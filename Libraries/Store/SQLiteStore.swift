@@ -369,9 +369,9 @@ public final class SQLiteStore: Store {
             _ = try conn.execute("DELETE FROM forecast_accuracy WHERE category = \(category)")
             for a in accuracy {
                 _ = try conn.execute("""
-                    INSERT INTO forecast_accuracy (category, model_type, smape, mase, coverage_80, coverage_95, windows, is_best, form, error)
+                    INSERT INTO forecast_accuracy (category, model_type, smape, mase, coverage_80, coverage_95, windows, is_best, form, error, calibration)
                     VALUES (\(category), \(a.modelType), \(a.smape), \(a.mase), \(a.coverage80), \(a.coverage95),
-                            \(a.windows), \(a.isBest), \(a.form), \(a.error))
+                            \(a.windows), \(a.isBest), \(a.form), \(a.error), \(a.calibration))
                     """)
             }
             _ = try conn.execute("""

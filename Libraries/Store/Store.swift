@@ -49,6 +49,9 @@ public protocol Store: Sendable {
         category: String, fingerprint: String, lastDate: String,
         forecasts: [CategoryForecast], accuracy: [AccuracyRecord], batchNum: String?, notes: String?
     ) async throws
+    /// The stored calibration members (``AccuracyRecord/calibration``) of the latest fits of categories other
+    /// than `category`, newest first, at most `limit`.
+    func calibrationMembers(excluding category: String, limit: Int) async throws -> [(modelType: String, member: String)]
     /// Each product's daily sales in the category (one query), products in id order.
     func productSeries(_ category: String) async throws -> [ProductSeries]
     /// Replaces the category's product forecasts in one transaction (`reconciliation` names the method).

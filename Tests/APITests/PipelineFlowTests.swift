@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Jobs
+import Models
 import Workflows
 import Store
 import Testing
@@ -91,6 +92,14 @@ struct PipelineFlowTests {
             for a in accuracy {
                 #expect((a["smape"] as? Double).map { $0 >= 0 && $0 < 200 } == true, "\(a)")
                 #expect((a["windows"] as? Int ?? 0) >= 1, "\(a)")
+                #expect(a["calibration"] == nil, "the calibration member is stored, not served: \(a.keys)")
+            }
+            // Each fit stores its backtest as a calibration member, which the other categories' fits pool.
+            let members = try await fx.runtime.store.calibrationMembers(excluding: "alpha", limit: 100)
+            #expect(Set(members.map(\.modelType)) == ["holt_winters", "sarimax", "prophet", "theta", "auto"], "beta's members only")
+            for m in members {
+                let pool = try JSONDecoder().decode(CalibrationPool.self, from: Data(m.member.utf8))
+                #expect(pool.members == 1 && pool.count > 0, "\(m.modelType)")
             }
             // The same data again (a different file, same values): nothing changes, the forecast is skipped.
             let same = try await client.upload(salesCSV(categories: ["alpha"], days: 70) + "\n")

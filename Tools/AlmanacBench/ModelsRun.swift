@@ -31,6 +31,17 @@ struct SeriesResult: Codable {
     /// The forecast origin: 0 is the last `h` points held out, k > 0 ends the series k·h points earlier
     /// (``BenchSeries/window(origin:)``). nil in results written before origins existed, meaning 0.
     var origin: Int?
+    /// With `--dump-scores`: the calibration's inputs, to study calibration rules offline.
+    var scores: ScoreDump?
+}
+
+/// A window's calibration inputs: each backtest window's scores `|error| / scale` per step, the held-out
+/// tail's scores and scales under the model's own (uncalibrated) forecast, and MSIS's in-sample scale.
+struct ScoreDump: Codable {
+    var backtest: [[Double]]
+    var holdout: [Double]
+    var holdoutScale: [Double]
+    var msisScale: Double
 }
 
 /// A series of ../shared/data/series: the last `h` points are held out.
@@ -114,47 +125,71 @@ struct ModelsRun: ParsableCommand {
     var origins = "0"
     @Option(help: "Backtest windows on each training part whose errors calibrate the intervals (0: the models' own intervals).")
     var calibrationWindows = 4
+
+    @Flag(help: "Write each window's calibration scores into the results (ScoreDump), to study calibration rules.")
+    var dumpScores = false
     @Flag(help: "Also score auto's candidate variants: auto_singles (single models too), auto_comb (M4's Comb always).") var autoVariants = false
     @Flag(help: "Print a line per series to standard error.") var verbose = false
+
+    @Flag(inversion: .prefixedNo, help: "Calibrate with a pool of every series' backtests per model, frequency and origin (CalibrationPool), as the forecast worker pools a tenant's categories.")
+    var pool = true
 
     func run() throws {
         let wanted = freq.map { Set($0.split(separator: ",").map(String.init)) }
         let series = try BenchSeries.load(directory: data).filter { wanted?.contains($0.freq) ?? true }
         let names = models.split(separator: ",").map(String.init)
         let origins = try parseOrigins(self.origins)
-        var results: [SeriesResult] = []
+        // First every window's fits and backtests, then the pools of their backtests (one per model, frequency
+        // and origin: an origin's pool holds no window of another origin's held-out part), then the scores.
+        var pending: [(window: BenchSeries, origin: Int, evaluations: [Evaluation])] = []
+        var pools: [String: CalibrationPool] = [:]
         for s in series {
             for origin in origins {
                 guard let window = s.window(origin: origin) else { continue }
                 var evaluations: [String: Evaluation] = [:]
-                for name in names where name != "auto" {
-                    var e = evaluate(window, model: name)
-                    e.result.origin = origin
-                    results.append(e.result)
-                    evaluations[name] = e
-                }
+                for name in names where name != "auto" { evaluations[name] = evaluate(window, model: name) }
+                var list = names.filter { $0 != "auto" }.compactMap { evaluations[$0] }
                 if names.contains("auto") {
-                    var r = auto(window, evaluations)
-                    r.origin = origin
-                    results.append(r)
+                    list.append(auto(window, evaluations))
                     if autoVariants {
                         // The same members, other candidate sets: the combinations only, and M4's Comb always.
                         for (name, candidates, singles) in [("auto_singles", Self.combinations, true), ("auto_comb", [Self.combinations[0]], false)] {
                             var v = auto(window, evaluations, candidates: candidates, singles: singles)
-                            v.model = name
-                            v.origin = origin
-                            results.append(v)
+                            v.result.model = name
+                            list.append(v)
                         }
                     }
                 }
+                for e in list { if let c = e.calibration { pools[poolKey(window, origin, e.result.model), default: CalibrationPool()].add(c) } }
+                pending.append((window, origin, list))
                 if verbose {
-                    let line = results.suffix(names.count).map { "\($0.model) \(fmt($0.mase ?? .nan)) \(fmt($0.seconds ?? .nan, 3))s" }
+                    let line = list.map { "\($0.result.model) \(fmt($0.result.mase ?? .nan)) \(fmt($0.result.seconds ?? .nan, 3))s" }
                     FileHandle.standardError.write(Data("\(s.id)@\(origin): \(line.joined(separator: ", "))\n".utf8))
                 }
             }
         }
+        var results: [SeriesResult] = []
+        for (window, origin, list) in pending {
+            for e in list {
+                var r = finish(e, window, pool: pool ? pools[poolKey(window, origin, e.result.model)] : nil)
+                r.origin = origin
+                results.append(r)
+            }
+        }
         try writeJSONLines(results, to: output)
         FileHandle.standardError.write(Data("almanac: \(results.count) fits on \(series.count) series -> \(output)\n".utf8))
+    }
+
+    func poolKey(_ s: BenchSeries, _ origin: Int, _ model: String) -> String { "\(model)/\(s.freq)/\(origin)" }
+
+    /// The window's result with its intervals as served: calibrated by the pool where it can, by the window's
+    /// own backtests otherwise (IntervalCalibration.apply(to:pool:)).
+    func finish(_ e: Evaluation, _ s: BenchSeries, pool: CalibrationPool?) -> SeriesResult {
+        var r = e.result
+        guard var forecast = e.forecast else { return r }
+        if let c = e.calibration { forecast = c.apply(to: forecast, pool: pool) }
+        score(forecast, s, into: &r)
+        return r
     }
 
     /// Fits `model` on `values` (with their `days`) and forecasts the `h` points after them, at `futureDays`.
@@ -182,7 +217,9 @@ struct ModelsRun: ParsableCommand {
     /// backtest windows on the training part, keyed by origin (the cut).
     struct Evaluation {
         var result: SeriesResult
+        /// The forecast of the held-out tail with the model's own intervals, and its backtests' calibration.
         var forecast: Forecast?
+        var calibration: IntervalCalibration?
         var backtests: [Int: Forecast] = [:]
     }
 
@@ -217,13 +254,13 @@ struct ModelsRun: ParsableCommand {
 
     /// The automatic model, as the forecast worker makes it: the combination of the other models chosen on their backtest windows
     /// (ForecastCombination), served with intervals calibrated on the combination's own backtest errors.
-    func auto(_ s: BenchSeries, _ evaluations: [String: Evaluation], candidates sets: [[String]] = ModelsRun.combinations, singles: Bool = false) -> SeriesResult {
+    func auto(_ s: BenchSeries, _ evaluations: [String: Evaluation], candidates sets: [[String]] = ModelsRun.combinations, singles: Bool = false) -> Evaluation {
         var r = SeriesResult(series: s.id, freq: s.freq, m: s.m, h: s.h, n: s.values.count, model: "auto")
         let split = s.values.count - s.h
         let members = evaluations.keys.filter { evaluations[$0]?.forecast != nil }.sorted()
         guard !members.isEmpty else {
             r.error = "no member forecast"
-            return r
+            return Evaluation(result: r)
         }
         let windows = cuts(split: split, h: s.h).map { cut in
             ForecastCombination.Window(
@@ -233,20 +270,19 @@ struct ModelsRun: ParsableCommand {
         var candidates = ForecastCombination.candidates(members: members, combinations: sets).filter { singles || $0.count > 1 }
         if candidates.isEmpty { candidates = members.map { [$0] } }
         let choice = ForecastCombination.choose(candidates, windows: windows, period: s.m, fallback: Self.fallback.filter(members.contains))
-        guard let forecast = ForecastCombination.forecast(
-            choice, final: evaluations.compactMapValues(\.forecast), windows: windows)
+        guard let forecast = ForecastCombination.mean(choice.members.compactMap { evaluations[$0]?.forecast }),
+              choice.members.allSatisfy({ evaluations[$0]?.forecast != nil })
         else {
             r.error = "no forecast for \(choice.label)"
-            return r
+            return Evaluation(result: r)
         }
         r.form = choice.label
         r.seconds = members.reduce(0) { $0 + (evaluations[$1]?.result.seconds ?? 0) }
         r.calibrationSeconds = members.reduce(0) { $0 + (evaluations[$1]?.result.calibrationSeconds ?? 0) }
-        if let raw = ForecastCombination.mean(choice.members.compactMap { evaluations[$0]?.forecast }), let i95 = raw.interval(level: 95) {
+        if let i95 = forecast.interval(level: 95) {
             r.rawCoverage95 = AccuracyMetrics.coverage(actual: Array(s.values[split...]), lower: i95.lower, upper: i95.upper)
         }
-        score(forecast, s, into: &r)
-        return r
+        return Evaluation(result: r, forecast: forecast, calibration: ForecastCombination.calibration(choice, windows: windows))
     }
 
     /// The combinations `auto` may choose beside each single model: M4's Comb (ETS, ARIMA, Theta) and all four.
@@ -262,7 +298,7 @@ struct ModelsRun: ParsableCommand {
         }
         let train = Array(s.values[..<split]), test = Array(s.values[split...])
         let start = cpuNow()
-        var forecast: Forecast
+        let forecast: Forecast
         do {
             (forecast, r.form) = try self.forecast(
                 model, days: Array(s.days[..<split]), values: train, futureDays: Array(s.days[split...]), period: s.m)
@@ -287,20 +323,29 @@ struct ModelsRun: ParsableCommand {
             // The worker's way: backtest windows on the training part only, each forecasting h points.
             let calibrationStart = cpuNow()
             var calibration = IntervalCalibration()
+            var dump = ScoreDump(backtest: [], holdout: [], holdoutScale: [], msisScale: .nan)
             for cut in origins(split: split, h: s.h).all {
                 guard let (f, _) = try? self.forecast(
                     model, days: Array(s.days[..<cut]), values: Array(s.values[..<cut]),
                     futureDays: Array(s.days[cut..<(cut + s.h)]), period: s.m), f.mean.allSatisfy(\.isFinite)
                 else { continue }
                 // A partial window (less than h before the split) is scored on its steps before the split only.
-                calibration.record(forecast: f, actual: Array(s.values[cut..<min(cut + s.h, split)]))
+                let before = calibration.count
+                calibration.record(forecast: f, actual: Array(s.values[cut..<min(cut + s.h, split)]), origin: cut)
+                if dumpScores { dump.backtest.append(Array(calibration.scores[before...])) }
                 if cut + s.h <= split { evaluation.backtests[cut] = f }
             }
             r.calibrationSeconds = cpuNow() - calibrationStart
             r.calibrationScores = calibration.count
-            forecast = calibration.apply(to: forecast)
+            if dumpScores, let scale = IntervalCalibration.scale(of: forecast) {
+                dump.holdout = test.indices.map { abs(test[$0] - forecast.mean[$0]) / scale[$0] }
+                dump.holdoutScale = scale
+                let lag = train.count > s.m ? max(s.m, 1) : 1
+                dump.msisScale = (lag..<train.count).reduce(0.0) { $0 + abs(train[$1] - train[$1 - lag]) } / Double(max(1, train.count - lag))
+                r.scores = dump
+            }
+            evaluation.calibration = calibration
         }
-        score(forecast, s, into: &r)
         evaluation.result = r
         return evaluation
     }
@@ -313,7 +358,7 @@ extension SeriesResult {
         self.init(
             series: series, freq: freq, m: m, h: h, n: n, model: model, smape: nil, mase: nil, coverage80: nil,
             coverage95: nil, msis80: nil, msis95: nil, rawCoverage80: nil, rawCoverage95: nil, rawMsis95: nil,
-            calibrationSeconds: nil, calibrationScores: nil, seconds: nil, form: nil, error: nil, origin: nil)
+            calibrationSeconds: nil, calibrationScores: nil, seconds: nil, form: nil, error: nil, origin: nil, scores: nil)
     }
 }
 

@@ -77,14 +77,22 @@ public enum ForecastCombination {
 
     /// The chosen combination's forecast from the members' `final` forecasts, its intervals calibrated on the
     /// combination's errors in `windows`; nil when a member has no final forecast.
-    public static func forecast(_ choice: Choice, final: [String: Forecast], windows: [Window]) -> Forecast? {
+    /// With a `pool`, the intervals are calibrated by it where it can (``IntervalCalibration/apply(to:pool:)``).
+    public static func forecast(_ choice: Choice, final: [String: Forecast], windows: [Window], pool: CalibrationPool? = nil) -> Forecast? {
         guard let combined = mean(choice.members.compactMap { final[$0] }), choice.members.allSatisfy({ final[$0] != nil }) else {
             return nil
         }
+        return calibration(choice, windows: windows).apply(to: combined, pool: pool)
+    }
+
+    /// The combination's errors on `windows` (those where every member forecast), each window at its origin.
+    public static func calibration(_ choice: Choice, windows: [Window]) -> IntervalCalibration {
         var calibration = IntervalCalibration()
         for w in windows where choice.members.allSatisfy({ w.forecasts[$0] != nil }) {
-            if let f = mean(choice.members.compactMap { w.forecasts[$0] }) { calibration.record(forecast: f, actual: w.actual) }
+            if let f = mean(choice.members.compactMap { w.forecasts[$0] }) {
+                calibration.record(forecast: f, actual: w.actual, origin: w.insample.count)
+            }
         }
-        return calibration.apply(to: combined)
+        return calibration
     }
 }

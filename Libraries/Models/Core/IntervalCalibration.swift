@@ -17,6 +17,17 @@ public struct IntervalCalibration: Sendable, Equatable, Codable {
     /// Scores `|actual − mean| / scale`, in the order recorded.
     public private(set) var scores: [Double] = []
 
+    /// The recorded windows: where each starts (the index of its first forecast point, when given) and its
+    /// scores' range in ``scores``. ``CalibrationPool`` uses them to leave a window's overlapping neighbours
+    /// out when it measures how well the other windows predicted it.
+    public struct Window: Sendable, Equatable, Codable {
+        public var origin: Int?
+        public var start: Int
+        public var count: Int
+    }
+
+    public private(set) var windows: [Window] = []
+
     /// Fewer scores than this and ``apply(to:)`` keeps the model's own intervals.
     public static let minimumScores = 10
 
@@ -40,12 +51,21 @@ public struct IntervalCalibration: Sendable, Equatable, Codable {
 
     /// Records one backtest window: the forecast made at its origin and the values that followed
     /// (`actual.count` may be shorter than the forecast; the steps without an actual are skipped).
-    public mutating func record(forecast: Forecast, actual: [Double]) {
+    /// `origin` is where the window starts (the index of its first forecast point), so that windows whose
+    /// tests overlap can be told apart; windows recorded without one count as not overlapping.
+    public mutating func record(forecast: Forecast, actual: [Double], origin: Int? = nil) {
         guard let scale = Self.scale(of: forecast) else { return }
+        let start = scores.count
         for h in 0..<min(actual.count, forecast.mean.count) {
             let s = abs(actual[h] - forecast.mean[h]) / scale[h]
             if s.isFinite { scores.append(s) }
         }
+        if scores.count > start { windows.append(Window(origin: origin, start: start, count: scores.count - start)) }
+    }
+
+    /// The scores' root mean square, nil without scores.
+    public var rootMeanSquare: Double? {
+        scores.isEmpty ? nil : (scores.reduce(0) { $0 + $1 * $1 } / Double(scores.count)).squareRoot()
     }
 
     /// The calibrated multiplier of the model's scale at `level` (percent), nil with too few scores.
@@ -92,12 +112,15 @@ public struct IntervalCalibration: Sendable, Equatable, Codable {
     }
 
     /// `forecast` with each interval's width taken from the scores; the model's own intervals when there are
-    /// too few scores or the forecast has no interval to take the scale from.
-    public func apply(to forecast: Forecast) -> Forecast {
-        guard scores.count >= Self.minimumScores, let scale = Self.scale(of: forecast) else { return forecast }
+    /// too few scores or the forecast has no interval to take the scale from. With a `pool` that can calibrate
+    /// these scores (``CalibrationPool/multiplier(for:level:)``), the width comes from it instead.
+    public func apply(to forecast: Forecast, pool: CalibrationPool? = nil) -> Forecast {
+        let pooled = pool.map { p in forecast.intervals.map { p.multiplier(for: self, level: $0.level) } }
+        let usable = pooled.map { $0.allSatisfy { $0 != nil } } ?? false
+        guard usable || scores.count >= Self.minimumScores, let scale = Self.scale(of: forecast) else { return forecast }
         var out = forecast
-        out.intervals = forecast.intervals.map { interval in
-            guard let q = multiplier(level: interval.level) else { return interval }
+        out.intervals = forecast.intervals.enumerated().map { i, interval in
+            guard let q = usable ? pooled![i] : multiplier(level: interval.level) else { return interval }
             let half = scale.map { $0 * q }
             return PredictionInterval(
                 level: interval.level,

@@ -17,6 +17,9 @@ public enum ForecastEngine {
         /// How Holt-Winters weighs its ETS forms (`"weights"` of a holt_winters parameter set).
         public var etsWeighting: ETSWeighting = .akaike
         public var parametersTag: String = ""
+        /// Per model, the backtests of other series (a deployment's other categories) that calibrate this one's
+        /// intervals where they can (CalibrationPool); a model without a pool calibrates on its own backtest.
+        public var pools: [ModelType: CalibrationPool] = [:]
 
         public init(horizon: Int = 30, period: Int = 7, levels: [Double] = [80, 95], backtestWindows: Int = 3) {
             self.horizon = horizon
@@ -40,6 +43,8 @@ public enum ForecastEngine {
         var ownForecast: Forecast?
         /// The model's own forecasts at the backtest origins, keyed by the index of the first day forecast.
         public internal(set) var windows: [Int: Forecast] = [:]
+        /// The backtest's scores, which calibrate the intervals and join other categories' pools.
+        public internal(set) var calibration: IntervalCalibration?
     }
 
     public struct Backtest: Sendable, Equatable {
@@ -139,11 +144,12 @@ public enum ForecastEngine {
         let fallback = combinations[0].map(\.rawValue).filter(members.contains)
         let choice = ForecastCombination.choose(candidates, windows: windows, period: options.period, fallback: fallback.isEmpty ? [members[0]] : fallback)
         let own = Dictionary(uniqueKeysWithValues: runs.compactMap { r in r.ownForecast.map { (r.model.rawValue, $0) } })
-        guard let forecast = ForecastCombination.forecast(choice, final: own, windows: windows) else {
+        guard let forecast = ForecastCombination.forecast(choice, final: own, windows: windows, pool: options.pools[.auto]) else {
             run.error = "auto: no forecast for \(choice.label)"
             return run
         }
         run.forecast = forecast
+        run.calibration = ForecastCombination.calibration(choice, windows: windows)
         let note = choice.score.map { "chosen on \(windows.count) backtest windows (MASE \(($0 * 1000).rounded() / 1000))" } ?? "no backtest window: the default combination"
         run.summary = ModelSummary(form: choice.label, parameters: [:], criteria: nil, notes: [note])
         // The choice's backtest: its combined forecasts on the windows every member forecast.
@@ -152,21 +158,21 @@ public enum ForecastEngine {
                   let f = ForecastCombination.mean(choice.members.compactMap { w.forecasts[$0] }) else { return nil }
             return (f, w.actual, w.insample)
         }
-        if !tested.isEmpty { run.backtest = score(tested, period: options.period) }
+        if !tested.isEmpty { run.backtest = score(tested, period: options.period, pool: options.pools[.auto]) }
         return run
     }
 
     /// Backtest scores of forecasts at their origins: sMAPE, MASE, and the leave-one-window-out coverages of
     /// the calibrated intervals (a window the others cannot calibrate is scored with the model's own).
-    static func score(_ tested: [(forecast: Forecast, actual: [Double], insample: [Double])], period: Int) -> Backtest {
+    static func score(_ tested: [(forecast: Forecast, actual: [Double], insample: [Double])], period: Int, pool: CalibrationPool? = nil) -> Backtest {
         var smapes: [Double] = [], mases: [Double] = [], c80: [Double] = [], c95: [Double] = []
         for (i, t) in tested.enumerated() {
             smapes.append(AccuracyMetrics.smape(actual: t.actual, forecast: t.forecast.mean))
             let mase = AccuracyMetrics.mase(actual: t.actual, forecast: t.forecast.mean, insample: t.insample, period: period)
             if mase.isFinite { mases.append(mase) }
             var others = IntervalCalibration()
-            for (j, u) in tested.enumerated() where j != i { others.record(forecast: u.forecast, actual: u.actual) }
-            let f = others.apply(to: t.forecast)
+            for (j, u) in tested.enumerated() where j != i { others.record(forecast: u.forecast, actual: u.actual, origin: u.insample.count) }
+            let f = others.apply(to: t.forecast, pool: pool)
             if let i80 = f.interval(level: 80) { c80.append(AccuracyMetrics.coverage(actual: t.actual, lower: i80.lower, upper: i80.upper)) }
             if let i95 = f.interval(level: 95) { c95.append(AccuracyMetrics.coverage(actual: t.actual, lower: i95.lower, upper: i95.upper)) }
         }
@@ -209,8 +215,9 @@ public enum ForecastEngine {
         run.windows = tested?.windows ?? [:]
         run.ownForecast = run.forecast
         // The backtest's errors calibrate the served intervals (IntervalCalibration): no extra fit.
+        run.calibration = tested?.calibration
         if let calibration = tested?.calibration, let forecast = run.forecast {
-            run.forecast = calibration.apply(to: forecast)
+            run.forecast = calibration.apply(to: forecast, pool: options.pools[model])
         }
         return run
     }
@@ -242,13 +249,13 @@ public enum ForecastEngine {
             else { continue }
             let f = fitted.forecast(horizon: h, levels: [80, 95])
             guard f.mean.allSatisfy(\.isFinite) else { continue }
-            calibration.record(forecast: f, actual: test)
+            calibration.record(forecast: f, actual: test, origin: cut)
             guard test.count == h else { continue }
             tested.append((f, test, train))
             byCut[cut] = f
         }
         guard !tested.isEmpty else { return nil }
-        return (score(tested, period: options.period), calibration, byCut)
+        return (score(tested, period: options.period, pool: options.pools[model]), calibration, byCut)
     }
 
     /// Daily totals with missing days as 0, from the first to the last observed day.

@@ -62,7 +62,7 @@ public struct ForecastHandler: Sendable {
         let store = runtime.store
         let logger = runtime.logger
         let series = try await store.categorySeries(payload.category)
-        let options = try await ForecastEngine.Options.active(store: store, horizon: runtime.config.forecastHorizon)
+        var options = try await ForecastEngine.Options.active(store: store, horizon: runtime.config.forecastHorizon)
         let fingerprint = series.fingerprint + options.parametersTag
         if let done = try await store.forecastFingerprint(category: payload.category), done == fingerprint {
             try await store.jobFinished(id: message.id, status: .skipped, result: "{\"reason\":\"data unchanged since the last forecast\"}", error: nil)
@@ -73,6 +73,7 @@ public struct ForecastHandler: Sendable {
             throw JobFailure.permanent("category \"\(payload.category)\" has no sales data")
         }
         let (startDay, values) = ForecastEngine.dailyFilled(series)
+        options.pools = try await calibrationPools(excluding: payload.category)
         try await store.jobProgress(id: message.id, progress: 0.1)
         // Progress: 0.1 when the series is read, then up to 0.95 as each model's fit and backtest finish.
         let runs = try await ForecastEngine.run(values: values, startDay: startDay, options: options) { done, total in
@@ -97,6 +98,7 @@ public struct ForecastHandler: Sendable {
                 smape: run.backtest.map(\.smape).flatMap(finite), mase: run.backtest.map(\.mase).flatMap(finite),
                 coverage80: run.backtest.map(\.coverage80).flatMap(finite), coverage95: run.backtest.map(\.coverage95).flatMap(finite),
                 windows: run.backtest?.windows ?? 0, isBest: false, form: run.summary?.form, error: run.error))
+            accuracy[accuracy.count - 1].calibration = run.calibration.flatMap(Self.poolMember)
         }
         // The best single model (auto's backtest score is the lowest of its candidates' by construction).
         if let best = accuracy.indices.filter({ accuracy[$0].error == nil && accuracy[$0].windows > 0 && accuracy[$0].modelType != ModelType.auto.rawValue })
@@ -123,6 +125,30 @@ public struct ForecastHandler: Sendable {
     }
 
     private func finite(_ v: Double) -> Double? { v.isFinite ? v : nil }
+
+    /// The latest fits of at most this many other categories pool their backtests into a category's calibration.
+    static let poolCategories = 50
+
+    /// Per model, the pool of the other categories' latest backtests (CalibrationPool); a member that does not
+    /// decode (written by another version) is left out.
+    func calibrationPools(excluding category: String) async throws -> [ModelType: CalibrationPool] {
+        let members = try await runtime.store.calibrationMembers(excluding: category, limit: Self.poolCategories * ModelType.allCases.count)
+        var pools: [ModelType: CalibrationPool] = [:]
+        for (modelType, json) in members {
+            guard let model = ModelType(rawValue: modelType),
+                  let member = try? JSONDecoder().decode(CalibrationPool.self, from: Data(json.utf8)) else { continue }
+            pools[model, default: CalibrationPool()].merge(member)
+        }
+        return pools
+    }
+
+    /// A run's backtest as a one-member pool, the JSON stored beside its accuracy row; nil when it adds nothing.
+    static func poolMember(_ calibration: IntervalCalibration) -> String? {
+        var member = CalibrationPool()
+        member.add(calibration)
+        guard member.count > 0, let data = try? JSONEncoder().encode(member) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
 
     /// A forecast job's result: each model's form, and how the category's products were reconciled.
     struct ForecastResult: Encodable {
