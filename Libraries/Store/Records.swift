@@ -4,7 +4,7 @@ public enum BatchStatus: String, Codable, Sendable, CaseIterable {
     case uploaded, processing, completed, failed
 }
 
-public enum OnError: String, Codable, Sendable {
+public enum OnError: String, Codable, Sendable, CaseIterable {
     /// A bad row fails the whole batch (the default).
     case fail
     /// Bad rows are skipped, counted and listed.

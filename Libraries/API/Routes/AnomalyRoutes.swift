@@ -64,7 +64,7 @@ struct AnomalyRoutes {
     }
 
     /// Seed 004's `TrainResponse` (`series_id`, `message`, `success`) and what Almanac adds to it.
-    struct FitOutput: Encodable {
+    struct FitOutput: Codable, Sendable {
         var series_id: String
         var message = "Training successfully started."
         var success = true
@@ -78,7 +78,7 @@ struct AnomalyRoutes {
         var created_at: String
     }
 
-    struct PredictOutput: Encodable {
+    struct PredictOutput: Codable, Sendable {
         var series_id: String
         var anomaly: Bool
         var model_version: String
@@ -91,15 +91,36 @@ struct AnomalyRoutes {
 
     static let maxPoints = 1_000_000
 
+    /// Seed 004's `Metrics`: zero before the first sample, as its cache starts.
+    struct Metrics: Codable, Sendable {
+        var avg: Double
+        var p95: Double
+        init(_ summary: LatencyTelemetry.Summary?) {
+            avg = summary?.avg_ms ?? 0
+            p95 = summary?.p95_ms ?? 0
+        }
+    }
+    struct HealthOutput: Codable, Sendable {
+        var status: String
+        var database: String
+        var series_trained: Int
+        var inference_latency_ms: Metrics
+        var training_latency_ms: Metrics
+        var latency_ms: [String: LatencyTelemetry.Summary]
+        var latency_history_limit: Int
+        var telemetry_store: String
+        var model_cache: ModelCache<AnomalyBaseline>.Info
+    }
+
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         let telemetry = serving.telemetry
-        registry.add(router, .post, "/fit/{series_id}", summary: "Fit a new anomaly baseline version for a series (train-worker)") { request, context in
+        registry.add(router, .post, "/fit/{series_id}", summary: "Fit a new anomaly baseline version for a series (train-worker)", response: FitOutput.self) { request, context in
             try await telemetry.measure("fit") { try await fit(request, context) }
         }
-        registry.add(router, .post, "/predict/{series_id}", summary: "Is a point anomalous? (?version=, default latest)") { request, context in
+        registry.add(router, .post, "/predict/{series_id}", summary: "Is a point anomalous? (?version=, default latest)", response: PredictOutput.self) { request, context in
             try await telemetry.measure("predict") { try await predict(request, context) }
         }
-        registry.add(router, .get, "/healthcheck", summary: "Service status and latency telemetry per route type") { _, _ in
+        registry.add(router, .get, "/healthcheck", summary: "Service status and latency telemetry per route type", response: HealthOutput.self) { _, _ in
             try await telemetry.measure("healthcheck") { try await health() }
         }
         registry.add(router, .get, "/plot", summary: "HTML plot of a version's training data, baseline and thresholds") { request, _ in
@@ -254,27 +275,7 @@ struct AnomalyRoutes {
             database = "unreachable"
         }
         let latency = try await serving.telemetry.summaries()
-        /// Seed 004's `Metrics`: zero before the first sample, as its cache starts.
-        struct Metrics: Encodable {
-            var avg: Double
-            var p95: Double
-            init(_ summary: LatencyTelemetry.Summary?) {
-                avg = summary?.avg_ms ?? 0
-                p95 = summary?.p95_ms ?? 0
-            }
-        }
-        struct Output: Encodable {
-            var status: String
-            var database: String
-            var series_trained: Int
-            var inference_latency_ms: Metrics
-            var training_latency_ms: Metrics
-            var latency_ms: [String: LatencyTelemetry.Summary]
-            var latency_history_limit: Int
-            var telemetry_store: String
-            var model_cache: ModelCache<AnomalyBaseline>.Info
-        }
-        return try JSONResponse.make(Output(
+        return try JSONResponse.make(HealthOutput(
             status: database == "ok" ? "ok" : "degraded", database: database, series_trained: series,
             inference_latency_ms: Metrics(latency["predict"]), training_latency_ms: Metrics(latency["fit"]), latency_ms: latency,
             latency_history_limit: runtime.config.latencyHistoryLimit,

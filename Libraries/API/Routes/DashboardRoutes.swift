@@ -9,8 +9,8 @@ import Store
 /// Pages are lists of panels (`DashboardPanels`); every value from data is escaped by `HTML`.
 /// What the dashboard's live view shows while a batch is worked on: the ETL job's share of the file read,
 /// then how many of the batch's categories the forecast worker has fitted.
-struct BatchProgress: Encodable {
-    struct Forecasts: Encodable {
+struct BatchProgress: Codable, Sendable {
+    struct Forecasts: Codable, Sendable {
         var total: Int, done: Int, failed: Int, running: Int
         /// The mean of the forecast jobs' own progress (each moves as its models and backtests finish).
         var progress: Double
@@ -55,7 +55,7 @@ struct DashboardRoutes {
             let panels = try await Self.panels(DashboardPanels.home, context)
             return Self.html(Page.render(title: "Dashboard", heading: "Almanac dashboard", body: panels))
         }
-        registry.add(router, .get, "/dashboard/progress", summary: "Dashboard: a batch's ETL progress and its forecast jobs' (JSON, for the live view)") { request, _ in
+        registry.add(router, .get, "/dashboard/progress", summary: "Dashboard: a batch's ETL progress and its forecast jobs' (JSON, for the live view)", response: BatchProgress.self) { request, _ in
             guard let batch = try QueryParams(request, allowed: ["batch_num"]).string("batch_num", maxLength: 200) else {
                 throw APIError.badRequest("batch_num is required")
             }

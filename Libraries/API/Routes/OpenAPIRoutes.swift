@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Store
 
 /// `GET /openapi.json` (OpenAPI 3.1, built from the route registry so every registered route is in it) and
 /// `GET /docs` (and `/redoc`), a page that renders that document without loading anything from elsewhere.
@@ -18,6 +19,11 @@ struct OpenAPIRoutes {
         }
     }
 }
+
+extension BatchStatus: SchemaEnumerable {}
+extension OnError: SchemaEnumerable {}
+extension JobStatus: SchemaEnumerable {}
+extension ModelType: SchemaEnumerable {}
 
 public enum OpenAPIDocument {
     /// Query parameters of the routes that take them: name, schema type, description.
@@ -58,8 +64,9 @@ public enum OpenAPIDocument {
     /// The document for `entries`: one operation per registered method and path.
     public static func build(_ entries: [RouteRegistry.Entry]) -> [String: Any] {
         var paths: [String: Object] = [:]
-        let errorSchema: Object = ["$ref": "#/components/schemas/Error"]
         for entry in entries {
+            // Seed 002's routes answer errors in its shape (APIError.response), the rest in Almanac's.
+            let errorSchema: Object = ["$ref": APIError.isSeed002(entry.path) ? "#/components/schemas/Seed002Error" : "#/components/schemas/Error"]
             var parameters: [Object] = []
             for part in entry.path.split(separator: "/") where part.hasPrefix("{") && part.hasSuffix("}") {
                 let p: Object = ["name": String(part.dropFirst().dropLast()), "in": "path", "required": true, "schema": ["type": "string"] as Object]
@@ -78,11 +85,14 @@ public enum OpenAPIDocument {
             if entry.path == "/docs" {
                 responses["200"] = ["description": "HTML page", "content": jsonContent(["type": "string"], type: "text/html")] as Object
             }
-            if entry.method == .post && entry.path == "/upload" {
-                responses["202"] = ["description": "Accepted and queued", "content": jsonContent(["type": "object"])] as Object
-            }
             if entry.method == .post && entry.path == "/model-params" {
                 responses["201"] = ["description": "Created", "content": jsonContent(["type": "object"])] as Object
+            }
+            if let type = entry.response {
+                // The answer's schema from the type the handler encodes (JSONSchemaReflection).
+                if entry.status != 200 { responses["200"] = nil }
+                let description = entry.status == 201 ? "Created" : entry.status == 202 ? "Accepted" : "Success"
+                responses[String(entry.status)] = ["description": description, "content": jsonContent(JSONSchemaReflection.schema(of: type))] as Object
             }
             for (status, description) in errorStatuses {
                 responses[status] = ["description": description, "content": jsonContent(errorSchema)] as Object
@@ -109,6 +119,14 @@ public enum OpenAPIDocument {
         let errorComponent: Object = [
             "type": "object", "required": ["error", "detail"], "properties": ["error": ["type": "string"] as Object, "detail": ["type": "string"] as Object] as Object,
         ]
+        let seed002Detail: Object = [
+            "type": "object", "required": ["message", "code", "status_code"],
+            "properties": [
+                "message": ["type": "string"] as Object, "code": ["type": "string"] as Object, "status_code": ["type": "integer"] as Object,
+                "details": ["type": ["object", "null"], "additionalProperties": ["type": "string"] as Object] as Object,
+            ] as Object,
+        ]
+        let seed002Error: Object = ["type": "object", "required": ["error", "detail"], "properties": ["error": seed002Detail, "detail": seed002Detail] as Object]
         let schemes: Object = [
             "bearerAuth": ["type": "http", "scheme": "bearer"] as Object,
             "apiKeyHeader": ["type": "apiKey", "in": "header", "name": "X-API-Key"] as Object,
@@ -120,7 +138,7 @@ public enum OpenAPIDocument {
             "info": info,
             "paths": paths,
             "security": [["bearerAuth": [String]()] as Object, ["apiKeyHeader": [String]()] as Object],
-            "components": ["schemas": ["Error": errorComponent] as Object, "securitySchemes": schemes] as Object,
+            "components": ["schemas": ["Error": errorComponent, "Seed002Error": seed002Error] as Object, "securitySchemes": schemes] as Object,
         ]
     }
 

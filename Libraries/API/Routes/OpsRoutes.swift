@@ -12,7 +12,7 @@ struct OpsRoutes {
     let runtime: AlmanacRuntime
     static let queues: [QueueName] = [.etl, .forecast, .train]
 
-    struct QueueReport: Encodable {
+    struct QueueReport: Codable, Sendable {
         var queue: String
         var ready: Int
         var processing: Int
@@ -27,7 +27,7 @@ struct OpsRoutes {
         }
     }
 
-    struct SystemReport: Encodable {
+    struct SystemReport: Codable, Sendable {
         var status: String
         var mode: String
         var pid: Int32
@@ -49,7 +49,7 @@ struct OpsRoutes {
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         _ = Self.started  // uptime counts from when the routes are built, not from the first request
-        registry.add(router, .get, "/health/system", summary: "Process memory, queue depths, live workers and job counts") { _, _ in
+        registry.add(router, .get, "/health/system", summary: "Process memory, queue depths, live workers and job counts", response: SystemReport.self) { _, _ in
             var queues: [QueueReport] = []
             for queue in Self.queues {
                 let d = try await runtime.queue.depth(of: queue)
@@ -70,10 +70,10 @@ struct OpsRoutes {
         registry.add(router, .get, "/metrics", summary: "Prometheus metrics: requests, latency, queues, jobs, rows ingested, model fits") { _, _ in
             await AlmanacMetrics.shared.response(queue: runtime.queue)
         }
-        registry.add(router, .get, "/admin/retention", summary: "Retention policies and what a run would delete now (admin)") { _, _ in
+        registry.add(router, .get, "/admin/retention", summary: "Retention policies and what a run would delete now (admin)", response: RetentionReport.self) { _, _ in
             try JSONResponse.make(try await Retention.run(runtime: runtime, dryRun: true))
         }
-        registry.add(router, .post, "/admin/retention/run", summary: "Apply the retention policies now (admin)") { _, _ in
+        registry.add(router, .post, "/admin/retention/run", summary: "Apply the retention policies now (admin)", response: RetentionReport.self) { _, _ in
             try JSONResponse.make(try await Retention.run(runtime: runtime, dryRun: false))
         }
         for prefix in ["", "/api/v1"] { registry.add(router, .get, prefix + "/model-params", summary: "Stored model parameter sets (filter: model_type)") { request, _ in

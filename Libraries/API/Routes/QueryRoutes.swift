@@ -9,25 +9,25 @@ struct QueryRoutes {
     let runtime: AlmanacRuntime
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
-        registry.add(router, .get, "/metadata", summary: "Upload history, newest first") { request, _ in
+        registry.add(router, .get, "/metadata", summary: "Upload history, newest first", response: [UploadRecord].self) { request, _ in
             let q = try QueryParams(request, allowed: ["limit", "offset"])
             let limit = try q.int("limit", default: 1000, range: 1...100_000)
             let offset = try q.int("offset", default: 0, range: 0...Int(Int32.max))
             return try JSONResponse.make(try await runtime.store.uploads(limit: limit, offset: offset))
         }
-        registry.add(router, .get, "/metadata/{batch_num}", summary: "One upload's metadata and status") { _, context in
+        registry.add(router, .get, "/metadata/{batch_num}", summary: "One upload's metadata and status", response: UploadRecord.self) { _, context in
             let batch = try PathParams(context).string("batch_num")
             guard let record = try await runtime.store.upload(batchNum: batch) else {
                 throw APIError.notFound("unknown batch_num \"\(batch.prefix(100))\"")
             }
             return try JSONResponse.make(record)
         }
-        registry.add(router, .get, "/invoice-data", summary: "Cleaned sales rows with filters, newest first, one page") { request, _ in
+        registry.add(router, .get, "/invoice-data", summary: "Cleaned sales rows with filters, newest first, one page", response: InvoicePage.self) { request, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                 body: .init(byteBuffer: InvoicePageJSON.encode(try await invoicePage(request))))
         }
-        registry.add(router, .get, "/forecast-data", summary: "Forecasts by category and model, or per product with product_id, newest first") { request, _ in
+        registry.add(router, .get, "/forecast-data", summary: "Forecasts by category and model, or per product with product_id, newest first", response: ForecastDataAnswer.self) { request, _ in
             let q = try QueryParams(request, allowed: ["category", "product_id", "model_type", "start_date", "end_date", "limit", "offset"])
             let (start, end) = try q.dateRange()
             if let product = try q.string("product_id", maxLength: 100) {
@@ -54,24 +54,32 @@ struct QueryRoutes {
                 offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)), order: .newestFirst)
             return try JSONResponse.make(try await runtime.store.forecasts(query))
         }
-        registry.add(router, .get, "/forecast-accuracy", summary: "Rolling-origin backtest accuracy per category and model") { request, _ in
+        registry.add(router, .get, "/forecast-accuracy", summary: "Rolling-origin backtest accuracy per category and model", response: [AccuracyRecord].self) { request, _ in
             let category = try QueryParams(request, allowed: ["category"]).string("category", maxLength: 100)
             return try JSONResponse.make(try await runtime.store.accuracy(category: category))
         }
-        registry.add(router, .get, "/categories", summary: "Categories with sales data") { _, _ in
+        registry.add(router, .get, "/categories", summary: "Categories with sales data", response: [String].self) { _, _ in
             try JSONResponse.make(try await runtime.store.categories())
         }
     }
 }
 
 /// Seed 003's page of invoice rows: `{"data": [...], "pagination": {page, limit, total_items, total_pages}}`.
-struct InvoicePage: Encodable {
-    struct Pagination: Encodable {
+struct InvoicePage: Codable, Sendable {
+    struct Pagination: Codable, Sendable {
         var page: Int, limit: Int, totalItems: Int, totalPages: Int
         enum CodingKeys: String, CodingKey { case page, limit, totalItems = "total_items", totalPages = "total_pages" }
     }
     var data: [InvoiceRow]
     var pagination: Pagination
+}
+
+/// `GET /forecast-data`'s answer: a category's rows by model, or a product's reconciled rows with `product_id`.
+struct ForecastDataAnswer: Decodable, Sendable, SchemaDescribing {
+    static var jsonSchema: [String: Any] {
+        ["anyOf": [JSONSchemaReflection.schema(of: [ForecastRow].self), JSONSchemaReflection.schema(of: [ProductForecastRow].self)]]
+    }
+    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
 }
 
 extension QueryRoutes {
@@ -152,10 +160,10 @@ struct HealthRoutes {
     let runtime: AlmanacRuntime
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
-        registry.add(router, .get, "/health", summary: "Liveness") { _, _ in
+        registry.add(router, .get, "/health", summary: "Liveness", response: [String: String].self) { _, _ in
             try JSONResponse.make(["status": "ok"])
         }
-        registry.add(router, .get, "/ready", summary: "Database and queue reachable, migrations applied") { _, _ in
+        registry.add(router, .get, "/ready", summary: "Database and queue reachable, migrations applied", response: [String: String].self) { _, _ in
             var checks: [String: String] = [:]
             var ready = true
             do {

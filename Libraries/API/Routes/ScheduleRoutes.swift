@@ -30,17 +30,59 @@ struct ScheduleRoutes {
     static let defaultWindow = 31
     static let maxEntityLength = 100
 
+
+    // The answers of the session routes (seed 000's shapes).
+    struct CacheInfo: Codable, Sendable {
+        var active_sessions: Int
+        var cache: ModelCache<ScheduleModel>.Info
+    }
+
+    struct SessionCreated: Codable, Sendable {
+        var session_id: String
+        var message: String
+        var expires_at: Double
+    }
+
+    /// Seed 000's `SessionInfoResponse` keys (`ip_address`, `is_model_trained`, `entity_count`,
+    /// `data_row_count`) beside Almanac's own names for the same values.
+    struct SessionInfo: Codable, Sendable {
+        var session_id: String
+        var ip_address: String
+        var created_at: String
+        var expires_at: Double
+        var data_points: Int
+        var data_row_count: Int
+        var entities: Int
+        var entity_count: Int
+        var model_trained: Bool
+        var is_model_trained: Bool
+        var model_version: Int?
+        var trained_at: String?
+    }
+
+    struct TrainAnswer: Codable, Sendable {
+        var message: String
+        var session_id: String
+        var data_points: Int
+        var entities: Int
+        /// The seed's code's name for `entities`.
+        var employees: Int
+        var trained_at: String
+        var model_version: Int
+        var job_id: String?
+    }
+
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         registry.add(router, .get, "/api", summary: "Summary of the work-schedule prediction API") { _, _ in
             try JSONResponse.raw(summary(registry))
         }
-        registry.add(router, .post, "/api/session/create", summary: "Create a work-schedule session") { _, context in
+        registry.add(router, .post, "/api/session/create", summary: "Create a work-schedule session", response: SessionCreated.self) { _, context in
             try await create(context)
         }
-        registry.add(router, .get, "/api/session/info", summary: "Session information (X-Session-ID)") { request, _ in
+        registry.add(router, .get, "/api/session/info", summary: "Session information (X-Session-ID)", response: SessionInfo.self) { request, _ in
             try await info(request)
         }
-        registry.add(router, .delete, "/api/session/delete", summary: "Delete a session with its data and models (X-Session-ID)") { request, _ in
+        registry.add(router, .delete, "/api/session/delete", summary: "Delete a session with its data and models (X-Session-ID)", response: [String: String].self) { request, _ in
             let session = try await requireSession(request)
             try await serving.models.deleteScheduleSession(id: session.sessionID)
             serving.scheduleCache.remove(prefix: "schedule/\(session.sessionID)/")
@@ -50,13 +92,9 @@ struct ScheduleRoutes {
             let removed = try await cleanup()
             return try JSONResponse.raw(["message": "Expired sessions cleaned up", "deleted_count": removed, "deleted_sessions": removed] as [String: Any])
         }
-        registry.add(router, .get, "/api/session/cache-info", summary: "Model cache information (X-Admin-Token)") { request, _ in
+        registry.add(router, .get, "/api/session/cache-info", summary: "Model cache information (X-Admin-Token)", response: CacheInfo.self) { request, _ in
             let models = try serving.models
-            struct Output: Encodable {
-                var active_sessions: Int
-                var cache: ModelCache<ScheduleModel>.Info
-            }
-            return try JSONResponse.make(Output(active_sessions: try await models.scheduleSessionCount(), cache: serving.scheduleCache.info))
+            return try JSONResponse.make(CacheInfo(active_sessions: try await models.scheduleSessionCount(), cache: serving.scheduleCache.info))
         }
         // The seed's code answers `cache-clear`; its README's heading says `clear-cache`: both are served.
         for path in ["/api/session/cache-clear", "/api/session/clear-cache"] {
@@ -66,11 +104,11 @@ struct ScheduleRoutes {
             }
         }
         for path in ["/api/train_models", "/api/train"] {
-            registry.add(router, .post, path, summary: "Upload a schedule CSV with its column mapping and train (train-worker)") { request, context in
+            registry.add(router, .post, path, summary: "Upload a schedule CSV with its column mapping and train (train-worker)", response: TrainAnswer.self) { request, context in
                 try await serving.telemetry.measure("schedule_train") { try await train(request, context) }
             }
         }
-        registry.add(router, .post, "/api/predict", summary: "Start and end times over a window of days for one entity") { request, context in
+        registry.add(router, .post, "/api/predict", summary: "Start and end times over a window of days for one entity", response: [String: [Prediction]].self) { request, context in
             try await serving.telemetry.measure("schedule_predict") { try await predict(request, context) }
         }
     }
@@ -111,12 +149,7 @@ struct ScheduleRoutes {
         for i in random.indices { random[i] = UInt8.random(in: 0...255, using: &rng) }
         let id = SHA256.hash(data: random).map { String(format: "%02x", $0) }.joined()
         let session = try await models.createScheduleSession(id: id, clientIP: context.remoteAddress, ttlSeconds: runtime.config.sessionTTLSeconds)
-        struct Output: Encodable {
-            var session_id: String
-            var message: String
-            var expires_at: Double
-        }
-        return try JSONResponse.make(Output(
+        return try JSONResponse.make(SessionCreated(
             session_id: session.sessionID,
             message: "Session created successfully; send it as X-Session-ID (expires in \(runtime.config.sessionTTLSeconds) s)",
             expires_at: session.expiresAt))
@@ -137,24 +170,8 @@ struct ScheduleRoutes {
         let models = try serving.models
         let records = try await models.scheduleRecords(sessionID: session.sessionID, entity: nil)
         let latest = try await models.modelVersions(kind: .schedule, subject: session.sessionID).first
-        /// Seed 000's `SessionInfoResponse` keys (`ip_address`, `is_model_trained`, `entity_count`,
-        /// `data_row_count`) beside Almanac's own names for the same values.
-        struct Output: Encodable {
-            var session_id: String
-            var ip_address: String
-            var created_at: String
-            var expires_at: Double
-            var data_points: Int
-            var data_row_count: Int
-            var entities: Int
-            var entity_count: Int
-            var model_trained: Bool
-            var is_model_trained: Bool
-            var model_version: Int?
-            var trained_at: String?
-        }
         let entities = Set(records.map(\.entity)).count
-        return try JSONResponse.make(Output(
+        return try JSONResponse.make(SessionInfo(
             session_id: session.sessionID, ip_address: session.clientIP, created_at: session.createdAt, expires_at: session.expiresAt,
             data_points: records.count, data_row_count: records.count, entities: entities, entity_count: entities,
             model_trained: latest != nil, is_model_trained: latest != nil, model_version: latest?.version, trained_at: latest?.createdAt))
@@ -198,19 +215,8 @@ struct ScheduleRoutes {
         let payload = ScheduleFitPayload(
             sessionID: session.sessionID, minWeekdayRate: config.scheduleMinWeekdayRate, maxSpreadMinutes: config.scheduleMaxSpreadMinutes)
         let version = try await serving.fit(type: TrainJobType.scheduleFit, payload: payload, requestID: context.requestID)
-        struct Output: Encodable {
-            var message: String
-            var session_id: String
-            var data_points: Int
-            var entities: Int
-            /// The seed's code's name for `entities`.
-            var employees: Int
-            var trained_at: String
-            var model_version: Int
-            var job_id: String?
-        }
         let entities = Set(rows.map(\.entity)).count
-        return try JSONResponse.make(Output(
+        return try JSONResponse.make(TrainAnswer(
             message: "Model trained successfully", session_id: session.sessionID, data_points: rows.count,
             entities: entities, employees: entities, trained_at: version.createdAt, model_version: version.version,
             job_id: version.summary.jobID))
@@ -302,7 +308,7 @@ struct ScheduleRoutes {
         }
     }
 
-    struct Prediction: Encodable {
+    struct Prediction: Codable, Sendable {
         var date: String
         var weekday: String
         var start_time: String

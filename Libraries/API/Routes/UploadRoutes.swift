@@ -12,7 +12,7 @@ struct UploadRoutes {
     let io: NIOThreadPool
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
-        registry.add(router, .post, "/upload", summary: "Upload a sales CSV (multipart field \"file\")") { request, context in
+        registry.add(router, .post, "/upload", summary: "Upload a sales CSV (multipart field \"file\")", response: [String: String].self, status: 201) { request, context in
             try await upload(request, context: context)
         }
     }

@@ -7,7 +7,7 @@ import Synchronization
 /// the samples live in one capped list per route type, shared by every API replica; in the embedded default
 /// they live in process. At most `LATENCY_HISTORY_LIMIT` samples are kept per route type.
 final class LatencyTelemetry: Sendable {
-    struct Summary: Encodable, Sendable {
+    struct Summary: Codable, Sendable {
         var samples: Int
         var avg_ms: Double?
         var p50_ms: Double?

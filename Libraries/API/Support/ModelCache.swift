@@ -3,7 +3,7 @@ import Synchronization
 /// An LRU cache of decoded model versions (`MAX_MODELS_IN_CACHE` entries), keyed by kind, subject and version.
 /// Versions are immutable, so an entry never goes stale; deleting a session removes its entries.
 final class ModelCache<Value: Sendable>: Sendable {
-    struct Info: Encodable, Sendable {
+    struct Info: Codable, Sendable {
         var size: Int
         var capacity: Int
         var hits: Int

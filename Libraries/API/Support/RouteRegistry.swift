@@ -7,6 +7,9 @@ public final class RouteRegistry: Sendable {
         public var method: HTTPRequest.Method
         public var path: String
         public var summary: String
+        /// The type the handler encodes as its JSON answer, and that answer's status; nil: not described.
+        public var response: (any (Decodable & Sendable).Type)?
+        public var status: Int = 200
     }
 
     private let entries = Mutex<[Entry]>([])
@@ -18,9 +21,10 @@ public final class RouteRegistry: Sendable {
     /// Registers a handler on the router and records it. Paths use `{name}` for parameters.
     func add(
         _ router: Router<AlmanacContext>, _ method: HTTPRequest.Method, _ path: String, summary: String,
+        response: (any (Decodable & Sendable).Type)? = nil, status: Int = 200,
         handler: @escaping @Sendable (Request, AlmanacContext) async throws -> Response
     ) {
-        entries.withLock { $0.append(Entry(method: method, path: path, summary: summary)) }
+        entries.withLock { $0.append(Entry(method: method, path: path, summary: summary, response: response, status: status)) }
         let hbPath = path.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
             if part.hasPrefix("{") && part.hasSuffix("}") { return ":" + part.dropFirst().dropLast() }
             return String(part)
