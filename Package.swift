@@ -116,7 +116,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Libraries/API", swiftSettings: strict),
+            path: "Libraries/API", resources: [.copy("Resources/swagger-ui")], swiftSettings: strict),
         // Configuration to a ServiceGroup: the store and queue opened, the workers, sweeper, retention and the API composed.
         .target(
             name: "Runtime",
@@ -192,6 +192,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/APITests", swiftSettings: strict),
     ]

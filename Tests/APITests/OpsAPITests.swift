@@ -1,5 +1,6 @@
 @testable import API
 import Config
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -454,7 +455,23 @@ struct OpsAPITests {
             #expect(paths.values.map(\.count).reduce(0, +) == registry.all.count)
             let docs = try await client.get("/docs")
             #expect(docs.status == .ok)
-            #expect(String(buffer: docs.body).contains("/openapi.json"))
+            let page = String(buffer: docs.body)
+            #expect(page.contains("/openapi.json") && page.contains("/docs/swagger-ui-bundle.js"))
+            // Nothing from another origin: the page, its script and the CSP say so.
+            #expect(!page.contains("http://") && !page.contains("https://"), "the docs page loads nothing from elsewhere")
+            #expect(docs.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'self'") == true)
+            // The vendored Swagger UI, byte for byte what SOURCE.md names.
+            for (asset, sha) in [
+                ("swagger-ui-bundle.js", "93b7b0862a80e2786f85b560be7693c2344354ffa7e7e224f850a54349724c31"),
+                ("swagger-ui.css", "9e576f8322132c76949da47f9bb53c891373c303ea3a761ff548ffc9de50a98c"),
+            ] {
+                let r = try await client.get("/docs/" + asset)
+                #expect(r.status == .ok, "\(asset)")
+                #expect(SHA256.hash(data: Data(r.body.readableBytesView)).map { String(format: "%02x", $0) }.joined() == sha, "\(asset)")
+            }
+            #expect(String(buffer: try await client.get("/docs/LICENSE").body).contains("Apache License"))
+            #expect(String(buffer: try await client.get("/docs/init.js").body).contains("SwaggerUIBundle"))
+            #expect(try await client.get("/redoc").status == .ok)
         }
         try await io.shutdownGracefully()
     }

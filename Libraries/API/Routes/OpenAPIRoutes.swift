@@ -13,17 +13,55 @@ struct OpenAPIRoutes {
         }
         // `/redoc` is where the FastAPI seeds (000, 004) keep their second docs page: the same page here.
         for path in ["/docs", "/redoc"] {
-            registry.add(router, .get, path, summary: "API documentation page") { _, _ in
-                Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.docsPage)))
+            registry.add(router, .get, path, summary: "Interactive API documentation (Swagger UI, served locally)") { _, _ in
+                var headers = DocsAssets.headers(type: "text/html; charset=utf-8")
+                headers[.cacheControl] = "no-cache"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.docsPage)))
+            }
+        }
+        for asset in DocsAssets.files {
+            registry.add(router, .get, "/docs/" + asset.name, summary: "Swagger UI asset (vendored, Apache-2.0)") { _, _ in
+                guard let body = asset.body else { throw APIError.notFound("\(asset.name) is missing from this build") }
+                return Response(status: .ok, headers: DocsAssets.headers(type: asset.type), body: .init(byteBuffer: body))
             }
         }
     }
 }
 
-extension BatchStatus: SchemaEnumerable {}
-extension OnError: SchemaEnumerable {}
-extension JobStatus: SchemaEnumerable {}
-extension ModelType: SchemaEnumerable {}
+/// The vendored Swagger UI (Resources/swagger-ui, SOURCE.md), read once from the bundle, and the page's own
+/// start script: the page loads nothing from another origin, and its Content-Security-Policy says so.
+enum DocsAssets {
+    struct File: Sendable {
+        var name: String
+        var type: String
+        var body: ByteBuffer?
+    }
+
+    static let files: [File] = [
+        File(name: "swagger-ui-bundle.js", type: "text/javascript; charset=utf-8", body: resource("swagger-ui-bundle.js")),
+        File(name: "swagger-ui.css", type: "text/css; charset=utf-8", body: resource("swagger-ui.css")),
+        File(name: "LICENSE", type: "text/plain; charset=utf-8", body: resource("LICENSE")),
+        File(name: "init.js", type: "text/javascript; charset=utf-8", body: ByteBuffer(string: """
+            window.onload = function () {
+              window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: false });
+            };
+            """)),
+    ]
+
+    static func resource(_ name: String) -> ByteBuffer? {
+        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "swagger-ui"),
+              let data = try? Data(contentsOf: url) else { return nil }
+        return ByteBuffer(bytes: data)
+    }
+
+    static func headers(type: String) -> HTTPFields {
+        [
+            .contentType: type, .cacheControl: "public, max-age=86400",
+            // Swagger UI sets inline styles; scripts and everything else come from this origin only.
+            .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ]
+    }
+}
 
 public enum OpenAPIDocument {
     /// Query parameters of the routes that take them: name, schema type, description.
@@ -82,8 +120,12 @@ public enum OpenAPIDocument {
             if entry.path == "/metrics" {
                 responses["200"] = ["description": "Prometheus text format", "content": jsonContent(["type": "string"], type: "text/plain")] as Object
             }
-            if entry.path == "/docs" {
+            if entry.path == "/docs" || entry.path == "/redoc" {
                 responses["200"] = ["description": "HTML page", "content": jsonContent(["type": "string"], type: "text/html")] as Object
+            }
+            if let asset = DocsAssets.files.first(where: { "/docs/" + $0.name == entry.path }) {
+                let type = String(asset.type.prefix { $0 != ";" })
+                responses["200"] = ["description": "Swagger UI asset", "content": jsonContent(["type": "string"], type: type)] as Object
             }
             if entry.method == .post && entry.path == "/model-params" {
                 responses["201"] = ["description": "Created", "content": jsonContent(["type": "object"])] as Object
@@ -99,7 +141,10 @@ public enum OpenAPIDocument {
             }
             let method = entry.method.rawValue.lowercased()
             let operationID = method + entry.path.split(separator: "/").map { $0.filter { $0.isLetter || $0.isNumber || $0 == "_" } }.joined(separator: "_")
-            var operation: Object = ["summary": entry.summary, "operationId": operationID, "parameters": parameters, "responses": responses]
+            var operation: Object = [
+                "summary": entry.summary, "operationId": operationID, "parameters": parameters, "responses": responses,
+                "tags": [tag(entry.path)],
+            ]
             if AccessPolicy.openPaths.contains(entry.path) {
                 operation["security"] = [Object]()
             } else if AccessPolicy.isAdminPath(entry.path) {
@@ -142,24 +187,31 @@ public enum OpenAPIDocument {
         ]
     }
 
+    /// The group an operation is listed under on `/docs`: the seed whose clients use it, or Almanac's own part.
+    static func tag(_ path: String) -> String {
+        let groups: [(prefixes: [String], tag: String)] = [
+            (["/api/v1/jobs", "/api/v1/model-params", "/api/v1/models-configs", "/health/retry-stats"], "Plastinka jobs and reports (seed 002)"),
+            (["/api/v1/timesfm20", "/models", "/info"], "Inference (seed 001)"),
+            (["/api"], "Work schedules (seed 000)"),
+            (["/fit", "/predict", "/healthcheck", "/plot"], "Anomaly baselines (seed 004)"),
+            (["/dashboard"], "Dashboard"),
+            (["/docs", "/redoc", "/openapi.json"], "Documentation"),
+            (["/admin", "/health", "/ready", "/metrics", "/model-params"], "Operations"),
+        ]
+        for group in groups where group.prefixes.contains(where: { path == $0 || path.hasPrefix($0 + "/") || path.hasPrefix($0 + "-") }) {
+            return group.tag
+        }
+        return path == "/" ? "Dashboard" : "Sales and forecasts (seed 003)"
+    }
+
     static let docsPage = """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>Almanac API</title>
-        <style>body{font-family:sans-serif;max-width:60em;margin:2em auto}code{background:#eee;padding:0 .3em}
-        .op{border-bottom:1px solid #ddd;padding:.5em 0}.m{font-weight:bold;display:inline-block;width:4em}</style></head>
-        <body><h1>Almanac API</h1><p>The machine-readable document is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).
-        Send <code>Authorization: Bearer &lt;key&gt;</code> or <code>X-API-Key</code>; admin routes take <code>X-Admin-Token</code>.</p>
-        <div id="ops">Loading…</div>
-        <script>
-        fetch('/openapi.json').then(r => r.json()).then(doc => {
-          const out = [];
-          for (const path of Object.keys(doc.paths).sort()) for (const [m, op] of Object.entries(doc.paths[path])) {
-            const ps = (op.parameters || []).map(p => p.name + ' (' + p.in + ')').join(', ');
-            out.push('<div class="op"><span class="m">' + m.toUpperCase() + '</span> <code>' + path + '</code> — ' + op.summary
-              + (ps ? '<br><small>parameters: ' + ps + '</small>' : '') + '</div>');
-          }
-          document.getElementById('ops').innerHTML = out.join('');
-        });
-        </script></body></html>
+        <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+        <body><div id="swagger-ui"><p style="font-family:sans-serif;margin:2em">The machine-readable document is
+        <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Send <code>Authorization: Bearer &lt;key&gt;</code> or
+        <code>X-API-Key</code>; admin routes take <code>X-Admin-Token</code>.</p></div>
+        <script src="/docs/swagger-ui-bundle.js"></script><script src="/docs/init.js"></script>
+        </body></html>
         """
 }

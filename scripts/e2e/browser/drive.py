@@ -297,6 +297,22 @@ def check_anomaly_page(b, base, out, key=None):
     print("  anomaly page: data, baseline, thresholds and 2 flagged points at 1280 and 390 px")
 
 
+def check_docs_page(b, base, out):
+    """/docs renders the OpenAPI document with the vendored Swagger UI: the operations are listed and one of
+    them opens to its answer schema, with no request to another origin (the page's CSP would refuse it)."""
+    b.viewport(1280)
+    b.navigate(base + "/docs")
+    b.wait_for("document.querySelectorAll('.opblock').length >= 40", "Swagger UI to list the operations", 60)
+    count = b.eval("document.querySelectorAll('.opblock').length")
+    if not b.eval("[...document.querySelectorAll('.opblock-summary-path')].some(e => e.textContent.includes('/invoice-data'))"):
+        raise Fail("the docs page lists no /invoice-data operation")
+    b.eval("[...document.querySelectorAll('.opblock')].find(e => e.querySelector('.opblock-summary-path').textContent.trim() === '/invoice-data')"
+           ".querySelector('.opblock-summary-control').click(), 1")
+    b.wait_for("document.body.textContent.includes('total_items')", "the /invoice-data answer schema (total_items)", 30)
+    b.screenshot(os.path.join(out, "docs-1280.png"), 1280)
+    print("  docs page: Swagger UI lists %d operations; /invoice-data opens to its answer schema" % count)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--chromium", required=True)
@@ -317,6 +333,7 @@ def main():
         b.viewport(1280)
         if a.api_key:
             sign_in(b, a.base, a.api_key)
+        check_docs_page(b, a.base, a.out)
         b.navigate(a.base + "/")
         if b.eval("document.title") != "Dashboard · Almanac":
             raise Fail("home page title is %r" % b.eval("document.title"))
