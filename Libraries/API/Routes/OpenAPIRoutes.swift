@@ -63,6 +63,12 @@ enum DocsAssets {
     }
 }
 
+// The string enums of the answers, described by their cases.
+extension BatchStatus: SchemaEnumerable {}
+extension OnError: SchemaEnumerable {}
+extension JobStatus: SchemaEnumerable {}
+extension ModelType: SchemaEnumerable {}
+
 public enum OpenAPIDocument {
     /// Query parameters of the routes that take them: name, schema type, description.
     static let queryParameters: [String: [(String, String, String)]] = [

@@ -21,15 +21,16 @@ extension Dictionary: SchemaDescribing where Key == String, Value: Decodable {
 /// `init(from:)`) is described as any object.
 enum JSONSchemaReflection {
     static func schema(of type: any Decodable.Type) -> [String: Any] {
+        (try? reflect(type)) ?? ["type": "object"]
+    }
+
+    /// The schema, or the error that stopped the walk (a string enum without ``SchemaEnumerable``, say).
+    static func reflect(_ type: any Decodable.Type) throws -> [String: Any] {
         if let described = type as? any SchemaDescribing.Type { return described.jsonSchema }
         if let enumerated = type as? any SchemaEnumerable.Type { return ["type": "string", "enum": enumerated.schemaCases] }
         let recorder = Recorder()
-        do {
-            _ = try type.init(from: recorder)
-            return recorder.node.schema
-        } catch {
-            return ["type": "object"]
-        }
+        _ = try type.init(from: recorder)
+        return recorder.node.schema
     }
 
     /// What one decoded value turned out to be.
