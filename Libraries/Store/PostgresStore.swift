@@ -300,6 +300,12 @@ public final class PostgresStore: Store {
         return try await client.query(sql).first.map { try $0.decode(Int.self, at: 0) } ?? 0
     }
 
+    public func invoiceDataVersion() async throws -> String {
+        try await client.query("""
+            SELECT count(*)::text || ':' || coalesce(max(processed_at)::text, '') FROM upload_metadata WHERE status = 'completed'
+            """).first.map { try $0.decode(String.self, at: 0) } ?? ""
+    }
+
     /// The WHERE terms of an invoice query, after a `WHERE TRUE`.
     static func appendFilters(_ q: InvoiceQuery, to sql: inout PostgresQuery) {
         if let c = q.category { sql.append(" AND category = \(c)") }

@@ -261,6 +261,13 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func invoiceDataVersion() async throws -> String {
+        try await db.withConnection { conn in
+            try conn.query("SELECT count(*) || ':' || coalesce(max(processed_at), '') FROM upload_metadata WHERE status = 'completed'")
+                .first.map { try $0.decode(String.self, at: 0) } ?? ""
+        }
+    }
+
     /// The WHERE terms of an invoice query, after a `WHERE 1`.
     static func appendFilters(_ q: InvoiceQuery, to sql: inout SQLiteQuery) {
         if let c = q.category { sql.append(" AND category = \(c)") }

@@ -33,6 +33,9 @@ public protocol Store: Sendable {
     func invoices(_ query: InvoiceQuery) async throws -> [InvoiceRow]
     /// How many rows match the query's filters (its limit, offset and order aside).
     func invoiceCount(_ query: InvoiceQuery) async throws -> Int
+    /// Changes whenever `invoice_data` may have: only a completed upload's transaction writes it, so the count of
+    /// completed uploads and the last completion time. A cheap read of the small uploads table.
+    func invoiceDataVersion() async throws -> String
     func forecasts(_ query: ForecastQuery) async throws -> [ForecastRow]
     func accuracy(category: String?) async throws -> [AccuracyRecord]
     func categories() async throws -> [String]

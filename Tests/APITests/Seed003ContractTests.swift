@@ -96,6 +96,15 @@ struct Seed003ContractTests {
             #expect(latest.count == 30)
             #expect(latest.first == "2024-03-14")
             #expect(latest == latest.sorted(by: >))
+
+            // The counts are cached per filter until an upload completes: ten more days are counted at once.
+            let more = try await client.upload(Self.csv(days: days + 10), filename: "more.csv")
+            _ = try await PipelineFlowTests.waitForBatch(client, try #require(more.object["batch_num"] as? String))
+            let after = try await client.get("/invoice-data")
+            #expect((after.object["pagination"] as? [String: Any])?["total_items"] as? Int == (days + 10) * Self.categories.count)
+            #expect(after.page.first?["date"] as? String == "2024-03-10")
+            let firstCategory = try await client.get("/invoice-data?category=\(Self.formEncoded(Self.categories[0]))&limit=1")
+            #expect((firstCategory.object["pagination"] as? [String: Any])?["total_items"] as? Int == days + 10)
         }
     }
 }

@@ -214,7 +214,7 @@ struct ModelsRun: ParsableCommand {
     }
 
     /// One model on one window: its scores, its own (uncalibrated) forecast of the held-out tail, and its
-    /// backtest windows on the training part, keyed by origin (the cut).
+    /// backtest windows on the training part, keyed by origin (the cut); the partial ones at the end too.
     struct Evaluation {
         var result: SeriesResult
         /// The forecast of the held-out tail with the model's own intervals, and its backtests' calibration.
@@ -282,7 +282,13 @@ struct ModelsRun: ParsableCommand {
         if let i95 = forecast.interval(level: 95) {
             r.rawCoverage95 = AccuracyMetrics.coverage(actual: Array(s.values[split...]), lower: i95.lower, upper: i95.upper)
         }
-        return Evaluation(result: r, forecast: forecast, calibration: ForecastCombination.calibration(choice, windows: windows))
+        // Calibrated on every backtest window, the partial ones at the end too (as each member is).
+        let calibrationWindows = origins(split: split, h: s.h).all.map { cut in
+            ForecastCombination.Window(
+                insample: Array(s.values[..<cut]), actual: Array(s.values[cut..<min(cut + s.h, split)]),
+                forecasts: evaluations.compactMapValues { $0.backtests[cut] })
+        }
+        return Evaluation(result: r, forecast: forecast, calibration: ForecastCombination.calibration(choice, windows: calibrationWindows))
     }
 
     /// The combinations `auto` may choose beside each single model: M4's Comb (ETS, ARIMA, Theta) and all four.
@@ -333,7 +339,7 @@ struct ModelsRun: ParsableCommand {
                 let before = calibration.count
                 calibration.record(forecast: f, actual: Array(s.values[cut..<min(cut + s.h, split)]), origin: cut)
                 if dumpScores { dump.backtest.append(Array(calibration.scores[before...])) }
-                if cut + s.h <= split { evaluation.backtests[cut] = f }
+                evaluation.backtests[cut] = f
             }
             r.calibrationSeconds = cpuNow() - calibrationStart
             r.calibrationScores = calibration.count

@@ -7,6 +7,7 @@ import Store
 /// Seed 003's read endpoints: upload metadata, invoice data, forecasts; plus backtest accuracy.
 struct QueryRoutes {
     let runtime: AlmanacRuntime
+    let counts = InvoiceCountCache()
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         registry.add(router, .get, "/metadata", summary: "Upload history, newest first", response: [UploadRecord].self) { request, _ in
@@ -100,7 +101,7 @@ extension QueryRoutes {
             category: try q.string("category", maxLength: 100), productID: try q.string("product_id", maxLength: 100),
             batchNum: try q.string("batch_num", maxLength: 200), startDate: start, endDate: end,
             limit: limit, offset: offset, order: .newestFirst)
-        let total = try await runtime.store.invoiceCount(query)
+        let total = try await counts.count(query, store: runtime.store)
         let rows = try await runtime.store.invoices(query)
         return InvoicePage(data: rows, pagination: .init(
             page: offset / limit + 1, limit: limit, totalItems: total, totalPages: (total + limit - 1) / limit))

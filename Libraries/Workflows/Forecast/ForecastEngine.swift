@@ -45,6 +45,8 @@ public enum ForecastEngine {
         public internal(set) var windows: [Int: Forecast] = [:]
         /// The backtest's scores, which calibrate the intervals and join other categories' pools.
         public internal(set) var calibration: IntervalCalibration?
+        /// The partial windows at the end of a short history (calibration only), keyed like `windows`.
+        var partialWindows: [Int: Forecast] = [:]
     }
 
     public struct Backtest: Sendable, Equatable {
@@ -144,12 +146,18 @@ public enum ForecastEngine {
         let fallback = combinations[0].map(\.rawValue).filter(members.contains)
         let choice = ForecastCombination.choose(candidates, windows: windows, period: options.period, fallback: fallback.isEmpty ? [members[0]] : fallback)
         let own = Dictionary(uniqueKeysWithValues: runs.compactMap { r in r.ownForecast.map { (r.model.rawValue, $0) } })
-        guard let forecast = ForecastCombination.forecast(choice, final: own, windows: windows, pool: options.pools[.auto]) else {
+        // Calibrated on every backtest window, the partial ones at the end of a short history too, as each member is.
+        let partial = Set(runs.flatMap(\.partialWindows.keys)).sorted().map { cut in
+            ForecastCombination.Window(
+                insample: Array(values[..<cut]), actual: Array(values[cut..<min(cut + h, values.count)]),
+                forecasts: Dictionary(uniqueKeysWithValues: runs.compactMap { r in r.partialWindows[cut].map { (r.model.rawValue, $0) } }))
+        }
+        guard let forecast = ForecastCombination.forecast(choice, final: own, windows: windows + partial, pool: options.pools[.auto]) else {
             run.error = "auto: no forecast for \(choice.label)"
             return run
         }
         run.forecast = forecast
-        run.calibration = ForecastCombination.calibration(choice, windows: windows)
+        run.calibration = ForecastCombination.calibration(choice, windows: windows + partial)
         let note = choice.score.map { "chosen on \(windows.count) backtest windows (MASE \(($0 * 1000).rounded() / 1000))" } ?? "no backtest window: the default combination"
         run.summary = ModelSummary(form: choice.label, parameters: [:], criteria: nil, notes: [note])
         // The choice's backtest: its combined forecasts on the windows every member forecast.
@@ -213,6 +221,7 @@ public enum ForecastEngine {
         let tested = backtest(model, values: values, startDay: startDay, options: options, cancelled: cancelled)
         run.backtest = tested?.backtest
         run.windows = tested?.windows ?? [:]
+        run.partialWindows = tested?.partial ?? [:]
         run.ownForecast = run.forecast
         // The backtest's errors calibrate the served intervals (IntervalCalibration): no extra fit.
         run.calibration = tested?.calibration
@@ -228,7 +237,7 @@ public enum ForecastEngine {
     /// a window the others cannot calibrate (too few scores) is scored with the model's own intervals.
     static func backtest(
         _ model: ModelType, values: [Double], startDay: Int32, options: Options, cancelled: CancellationFlag
-    ) -> (backtest: Backtest, calibration: IntervalCalibration, windows: [Int: Forecast])? {
+    ) -> (backtest: Backtest, calibration: IntervalCalibration, windows: [Int: Forecast], partial: [Int: Forecast])? {
         let n = values.count
         let h = min(options.horizon, max(1, n / 5))
         let minTrain = max(2 * options.period + 2, 14)
@@ -237,7 +246,7 @@ public enum ForecastEngine {
         let origins = IntervalCalibration.origins(count: n, horizon: h, windows: options.backtestWindows, minTrain: minTrain)
         guard !origins.full.isEmpty else { return nil }
         var tested: [(forecast: Forecast, actual: [Double], insample: [Double])] = []
-        var byCut: [Int: Forecast] = [:]
+        var byCut: [Int: Forecast] = [:], partial: [Int: Forecast] = [:]
         var calibration = IntervalCalibration()
         for cut in origins.all {
             if cancelled.isSet { return nil }
@@ -250,12 +259,15 @@ public enum ForecastEngine {
             let f = fitted.forecast(horizon: h, levels: [80, 95])
             guard f.mean.allSatisfy(\.isFinite) else { continue }
             calibration.record(forecast: f, actual: test, origin: cut)
-            guard test.count == h else { continue }
+            guard test.count == h else {
+                partial[cut] = f
+                continue
+            }
             tested.append((f, test, train))
             byCut[cut] = f
         }
         guard !tested.isEmpty else { return nil }
-        return (score(tested, period: options.period, pool: options.pools[model]), calibration, byCut)
+        return (score(tested, period: options.period, pool: options.pools[model]), calibration, byCut, partial)
     }
 
     /// Daily totals with missing days as 0, from the first to the last observed day.
