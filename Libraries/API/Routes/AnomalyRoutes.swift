@@ -114,10 +114,10 @@ struct AnomalyRoutes {
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         let telemetry = serving.telemetry
-        registry.add(router, .post, "/fit/{series_id}", summary: "Fit a new anomaly baseline version for a series (train-worker)", response: FitOutput.self) { request, context in
+        registry.add(router, .post, "/fit/{series_id}", summary: "Fit a new anomaly baseline version for a series (train-worker)", response: FitOutput.self, body: FitBody.self) { request, context in
             try await telemetry.measure("fit") { try await fit(request, context) }
         }
-        registry.add(router, .post, "/predict/{series_id}", summary: "Is a point anomalous? (?version=, default latest)", response: PredictOutput.self) { request, context in
+        registry.add(router, .post, "/predict/{series_id}", summary: "Is a point anomalous? (?version=, default latest)", response: PredictOutput.self, body: PredictBody.self) { request, context in
             try await telemetry.measure("predict") { try await predict(request, context) }
         }
         registry.add(router, .get, "/healthcheck", summary: "Service status and latency telemetry per route type", response: HealthOutput.self) { _, _ in

@@ -48,7 +48,7 @@ struct ForecastRoutes {
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         let seconds = runtime.config.forecastRequestSeconds
-        registry.add(router, .post, "/forecast", summary: "Forecast a JSON series with the chosen models (synchronous)", response: Output.self) { request, context in
+        registry.add(router, .post, "/forecast", summary: "Forecast a JSON series with the chosen models (synchronous)", response: Output.self, body: Body.self) { request, context in
             // The budget runs from the request's arrival: decoding and waiting for a compute thread count too.
             let budget = seconds > 0 ? TimeBudget(.seconds(seconds)) : nil
             let body = try await JSONBody.decode(Body.self, request, context)

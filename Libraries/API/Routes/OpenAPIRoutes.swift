@@ -63,6 +63,17 @@ enum DocsAssets {
     }
 }
 
+// The lenient request fields, as their decoders take them.
+extension AnomalyRoutes.Timestamp: SchemaDescribing {
+    static var jsonSchema: [String: Any] { ["type": ["number", "string", "null"], "description": "seconds since 1970, or the same number as text"] }
+}
+extension AnomalyRoutes.Value: SchemaDescribing {
+    static var jsonSchema: [String: Any] { ["type": ["number", "string", "null"], "description": "a number; null or \"NaN\" is a missing value"] }
+}
+extension WholeNumber: SchemaDescribing {
+    static var jsonSchema: [String: Any] { ["type": "integer"] }
+}
+
 // The string enums of the answers, described by their cases.
 extension BatchStatus: SchemaEnumerable {}
 extension OnError: SchemaEnumerable {}
@@ -161,6 +172,8 @@ public enum OpenAPIDocument {
                     let file: Object = ["type": "string", "contentMediaType": "text/csv"]
                     let schema: Object = ["type": "object", "required": ["file"], "properties": ["file": file] as Object]
                     operation["requestBody"] = ["required": true, "content": jsonContent(schema, type: "multipart/form-data")] as Object
+                } else if let body = entry.body {
+                    operation["requestBody"] = ["required": true, "content": jsonContent(JSONSchemaReflection.schema(of: body))] as Object
                 } else if entry.method == .post {
                     operation["requestBody"] = ["required": true, "content": jsonContent(["type": "object"])] as Object
                 }

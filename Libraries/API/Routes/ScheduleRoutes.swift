@@ -108,7 +108,7 @@ struct ScheduleRoutes {
                 try await serving.telemetry.measure("schedule_train") { try await train(request, context) }
             }
         }
-        registry.add(router, .post, "/api/predict", summary: "Start and end times over a window of days for one entity", response: [String: [Prediction]].self) { request, context in
+        registry.add(router, .post, "/api/predict", summary: "Start and end times over a window of days for one entity", response: [String: [Prediction]].self, body: PredictBody.self) { request, context in
             try await serving.telemetry.measure("schedule_predict") { try await predict(request, context) }
         }
     }

@@ -10,6 +10,8 @@ public final class RouteRegistry: Sendable {
         /// The type the handler encodes as its JSON answer, and that answer's status; nil: not described.
         public var response: (any (Decodable & Sendable).Type)?
         public var status: Int = 200
+        /// The JSON request body the handler decodes; nil: none, or not described.
+        public var body: (any (Decodable & Sendable).Type)?
     }
 
     private let entries = Mutex<[Entry]>([])
@@ -21,10 +23,10 @@ public final class RouteRegistry: Sendable {
     /// Registers a handler on the router and records it. Paths use `{name}` for parameters.
     func add(
         _ router: Router<AlmanacContext>, _ method: HTTPRequest.Method, _ path: String, summary: String,
-        response: (any (Decodable & Sendable).Type)? = nil, status: Int = 200,
+        response: (any (Decodable & Sendable).Type)? = nil, status: Int = 200, body: (any (Decodable & Sendable).Type)? = nil,
         handler: @escaping @Sendable (Request, AlmanacContext) async throws -> Response
     ) {
-        entries.withLock { $0.append(Entry(method: method, path: path, summary: summary, response: response, status: status)) }
+        entries.withLock { $0.append(Entry(method: method, path: path, summary: summary, response: response, status: status, body: body)) }
         let hbPath = path.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
             if part.hasPrefix("{") && part.hasSuffix("}") { return ":" + part.dropFirst().dropLast() }
             return String(part)

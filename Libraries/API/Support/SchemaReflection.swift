@@ -64,6 +64,7 @@ enum JSONSchemaReflection {
 
         static func nullable(_ schema: [String: Any]) -> [String: Any] {
             if let t = schema["type"] as? String { var s = schema; s["type"] = [t, "null"]; return s }
+            if let ts = schema["type"] as? [String] { var s = schema; s["type"] = ts.contains("null") ? ts : ts + ["null"]; return s }
             if schema.isEmpty { return schema }
             return ["anyOf": [schema, ["type": "null"]]]
         }
