@@ -25,11 +25,13 @@ struct OpenAPIResponseTests {
             _ = try await eventually(timeout: .seconds(240), "forecasts") { () -> Bool? in
                 try await client.get("/forecast-accuracy").array.count == 5 ? true : nil
             }
+            let jobID = try #require(try await client.get("/jobs?type=forecast").array.first?["job_id"] as? String)
             // Every GET whose answer is described, with the parameters that give it rows.
             var checked = 0
             for (path, operations) in paths.sorted(by: { $0.key < $1.key }) {
                 guard let op = operations["get"], Self.describedStatus(op) != nil else { continue }
                 let uri = path.replacingOccurrences(of: "{batch_num}", with: batch)
+                    .replacingOccurrences(of: "{id}", with: jobID).replacingOccurrences(of: "{job_id}", with: jobID)
                 guard !uri.contains("{") else { continue }
                 for query in Self.queries[path] ?? [""] {
                     let r = try await client.get(uri + query)

@@ -113,7 +113,7 @@ struct JobRoutes {
     let runtime: AlmanacRuntime
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
-        registry.add(router, .get, "/jobs", summary: "Jobs with type and status filters") { request, _ in
+        registry.add(router, .get, "/jobs", summary: "Jobs with type and status filters", response: JobListSchema.self) { request, _ in
             let q = try QueryParams(request, allowed: ["type", "status", "limit", "offset"])
             var status: JobStatus?
             if let raw = try q.string("status", maxLength: 32) {
@@ -128,7 +128,7 @@ struct JobRoutes {
                 offset: try q.int("offset", default: 0, range: 0...Int(Int32.max)))
             return try JSONResponse.raw(jobs.map(Self.view))
         }
-        registry.add(router, .get, "/jobs/{id}", summary: "One job") { _, context in
+        registry.add(router, .get, "/jobs/{id}", summary: "One job", response: JobAnswerSchema.self) { _, context in
             let id = try PathParams(context).string("id")
             guard let job = try await runtime.store.job(id: id) else { throw APIError.notFound("unknown job id \"\(id.prefix(100))\"") }
             return try JSONResponse.raw(Self.view(job))

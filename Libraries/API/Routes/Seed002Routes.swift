@@ -49,7 +49,7 @@ struct Seed002Routes {
     ]
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
-        registry.add(router, .get, "/api/v1/jobs", summary: "Seed 002: jobs as {jobs, total} (job_type, status, limit)") { request, _ in
+        registry.add(router, .get, "/api/v1/jobs", summary: "Seed 002: jobs as {jobs, total} (job_type, status, limit)", response: Seed002JobListSchema.self) { request, _ in
             let q = try QueryParams(request, allowed: ["job_type", "status", "limit"])
             var type: String?
             if let raw = try q.string("job_type", maxLength: 32) {
@@ -158,7 +158,7 @@ struct Seed002Routes {
             retryBaseline.counts.withLock { $0 = counts }
             return try JSONResponse.raw(["status": "ok", "message": "Retry statistics reset successfully"])
         }
-        registry.add(router, .get, "/api/v1/jobs/{job_id}", summary: "Seed 002: one job's JobDetails") { _, context in
+        registry.add(router, .get, "/api/v1/jobs/{job_id}", summary: "Seed 002: one job's JobDetails", response: Seed002JobSchema.self) { _, context in
             let id = try PathParams(context).string("job_id")
             if id.hasPrefix(Self.trainingPrefix), let training = try await trainingDetails(id) { return try JSONResponse.raw(training) }
             guard let job = try await runtime.store.job(id: id) else {

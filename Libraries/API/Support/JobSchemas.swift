@@ -1,0 +1,54 @@
+import Store
+
+/// The job answers, written as dictionaries because their `payload` and `result` are the jobs' own JSON; their
+/// schemas are declared here by hand, and the answer test and schemathesis hold the handlers to them.
+struct JobAnswerSchema: Decodable, Sendable, SchemaDescribing {
+    /// `GET /jobs/{id}` (and each item of `GET /jobs`): `JobRoutes.view`.
+    static var jsonSchema: [String: Any] {
+        let string: [String: Any] = ["type": "string"], nullableString: [String: Any] = ["type": ["string", "null"]]
+        let anyJSON: [String: Any] = [:]
+        return [
+            "type": "object",
+            "required": ["job_id", "id", "type", "queue", "status", "progress", "attempts", "payload", "result", "error",
+                         "request_id", "created_at", "updated_at", "started_at", "finished_at"],
+            "properties": [
+                "job_id": string, "id": string, "type": string, "queue": string,
+                "status": ["type": "string", "enum": JobStatus.allCases.map(\.rawValue)] as [String: Any],
+                "progress": ["type": "number"] as [String: Any], "attempts": ["type": "integer"] as [String: Any],
+                "payload": anyJSON, "result": anyJSON, "error": nullableString, "request_id": nullableString,
+                "created_at": string, "updated_at": string, "started_at": nullableString, "finished_at": nullableString,
+            ] as [String: Any],
+        ]
+    }
+    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
+}
+
+struct JobListSchema: Decodable, Sendable, SchemaDescribing {
+    static var jsonSchema: [String: Any] { ["type": "array", "items": JobAnswerSchema.jsonSchema] }
+    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
+}
+
+/// Seed 002's job (`Seed002Routes.details`, and a training run's `trainingDetails`) and its list.
+struct Seed002JobSchema: Decodable, Sendable, SchemaDescribing {
+    static var jsonSchema: [String: Any] {
+        let string: [String: Any] = ["type": "string"]
+        return [
+            "type": "object", "required": ["job_id", "job_type", "status", "created_at", "updated_at", "progress", "error", "result"],
+            "properties": [
+                "job_id": string, "job_type": string,
+                "status": ["type": "string", "enum": ["pending", "running", "completed", "failed"]] as [String: Any],
+                "created_at": string, "updated_at": string, "progress": ["type": "number"] as [String: Any],
+                "error": ["type": ["string", "null"]] as [String: Any], "result": [String: Any](),
+            ] as [String: Any],
+        ]
+    }
+    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
+}
+
+struct Seed002JobListSchema: Decodable, Sendable, SchemaDescribing {
+    static var jsonSchema: [String: Any] {
+        ["type": "object", "required": ["jobs", "total"],
+         "properties": ["jobs": ["type": "array", "items": Seed002JobSchema.jsonSchema] as [String: Any], "total": ["type": "integer"] as [String: Any]] as [String: Any]]
+    }
+    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
+}
