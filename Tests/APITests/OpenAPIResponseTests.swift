@@ -81,6 +81,15 @@ struct OpenAPIResponseTests {
             _ = try await call(.get, "/api/session/cache-info", "/api/session/cache-info", headers: admin)
             _ = try await call(.get, "/admin/retention", "/admin/retention", headers: admin)
             _ = try await call(.delete, "/api/session/delete", "/api/session/delete", headers: sessionHeader)
+            // Parameter sets, on both spellings: created (201), listed, activated.
+            for prefix in ["", "/api/v1"] {
+                let made = try await call(.post, prefix + "/model-params", prefix + "/model-params", headers: json,
+                    body: ByteBuffer(string: #"{"model_type":"holt_winters","name":"weekly","parameters":{"weights":"akaike"}}"#))
+                #expect(made.status == .created, "\(made.error)")
+                let id = try #require(made.object["id"] as? Int)
+                _ = try await call(.get, prefix + "/model-params", prefix + "/model-params")
+                #expect(try await call(.put, prefix + "/model-params/\(id)/activate", prefix + "/model-params/{id}/activate").status == .ok)
+            }
         }
     }
 

@@ -104,6 +104,14 @@ public enum OpenAPIDocument {
         ],
     ]
 
+    /// The routes that answer something other than JSON: the dashboard's pages, its script and the CSV files.
+    static let mediaTypes: [String: String] = [
+        "GET /": "text/html", "GET /dashboard/category": "text/html", "GET /dashboard/batch": "text/html",
+        "GET /dashboard/anomaly": "text/html", "GET /dashboard/schedule": "text/html", "POST /dashboard/schedule": "text/html",
+        "GET /dashboard/login": "text/html", "GET /plot": "text/html", "GET /dashboard/app.js": "text/javascript",
+        "GET /dashboard/forecast.csv": "text/csv", "GET /api/v1/jobs/{job_id}/report": "text/csv",
+    ]
+
     static let errorStatuses: [(String, String)] = [
         ("400", "Invalid input; the message names the problem"), ("401", "Missing or invalid API key or admin token"),
         ("404", "Unknown resource"), ("405", "Method not allowed on this path"), ("413", "Request body too large"),
@@ -140,12 +148,12 @@ public enum OpenAPIDocument {
             if entry.path == "/docs" || entry.path == "/redoc" {
                 responses["200"] = ["description": "HTML page", "content": jsonContent(["type": "string"], type: "text/html")] as Object
             }
+            if let type = mediaTypes["\(entry.method.rawValue) \(entry.path)"] {
+                responses["200"] = ["description": "Success", "content": jsonContent(["type": "string"], type: type)] as Object
+            }
             if let asset = DocsAssets.files.first(where: { "/docs/" + $0.name == entry.path }) {
                 let type = String(asset.type.prefix { $0 != ";" })
                 responses["200"] = ["description": "Swagger UI asset", "content": jsonContent(["type": "string"], type: type)] as Object
-            }
-            if entry.method == .post && entry.path == "/model-params" {
-                responses["201"] = ["description": "Created", "content": jsonContent(["type": "object"])] as Object
             }
             if let type = entry.response {
                 // The answer's schema from the type the handler encodes (JSONSchemaReflection).

@@ -76,7 +76,7 @@ struct OpsRoutes {
         registry.add(router, .post, "/admin/retention/run", summary: "Apply the retention policies now (admin)", response: RetentionReport.self) { _, _ in
             try JSONResponse.make(try await Retention.run(runtime: runtime, dryRun: false))
         }
-        for prefix in ["", "/api/v1"] { registry.add(router, .get, prefix + "/model-params", summary: "Stored model parameter sets (filter: model_type)") { request, _ in
+        for prefix in ["", "/api/v1"] { registry.add(router, .get, prefix + "/model-params", summary: "Stored model parameter sets (filter: model_type)", response: ModelParamsListSchema.self) { request, _ in
             var model: String?
             if let raw = try QueryParams(request).string("model_type", maxLength: 32) {
                 guard ModelType(rawValue: raw) != nil else { throw Self.unknownModel(raw) }
@@ -84,7 +84,7 @@ struct OpsRoutes {
             }
             return try JSONResponse.raw(try await runtime.store.modelParams(modelType: model).map(Self.view))
         } }
-        for prefix in ["", "/api/v1"] { registry.add(router, .post, prefix + "/model-params", summary: "Store a named parameter set for a model type") { request, context in
+        for prefix in ["", "/api/v1"] { registry.add(router, .post, prefix + "/model-params", summary: "Store a named parameter set for a model type", response: ModelParamsSchema.self, status: 201) { request, context in
             let body = try await request.body.collect(upTo: context.maxUploadSize)
             guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
                 throw APIError.badRequest("body must be a JSON object {\"model_type\", \"name\", \"parameters\"}")
@@ -92,7 +92,7 @@ struct OpsRoutes {
             let record = try await Self.createParams(object, store: runtime.store)
             return try JSONResponse.raw(Self.view(record), status: .created)
         } }
-        for prefix in ["", "/api/v1"] { registry.add(router, .put, prefix + "/model-params/{id}/activate", summary: "Make a parameter set the active one of its model type") { _, context in
+        for prefix in ["", "/api/v1"] { registry.add(router, .put, prefix + "/model-params/{id}/activate", summary: "Make a parameter set the active one of its model type", response: ModelParamsSchema.self) { _, context in
             let raw = try PathParams(context).string("id")
             guard let id = Int(raw), id > 0 else { throw APIError.badRequest("id must be a positive integer (got \"\(raw.prefix(40))\")") }
             guard let record = try await runtime.store.activateModelParams(id: id) else { throw APIError.notFound("unknown model-params id \(id)") }

@@ -52,3 +52,25 @@ struct Seed002JobListSchema: Decodable, Sendable, SchemaDescribing {
     }
     init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
 }
+
+/// A stored parameter set (`OpsRoutes.view`), one or a list.
+struct ModelParamsSchema: Decodable, Sendable, SchemaDescribing {
+    static var jsonSchema: [String: Any] {
+        let string: [String: Any] = ["type": "string"]
+        return [
+            "type": "object", "required": ["id", "model_type", "name", "is_active", "created_at", "activated_at", "parameters"],
+            "properties": [
+                "id": ["type": "integer"] as [String: Any],
+                "model_type": ["type": "string", "enum": ModelType.allCases.map(\.rawValue)] as [String: Any],
+                "name": string, "is_active": ["type": "boolean"] as [String: Any], "created_at": string,
+                "activated_at": ["type": ["string", "null"]] as [String: Any], "parameters": ["type": "object"] as [String: Any],
+            ] as [String: Any],
+        ]
+    }
+    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
+}
+
+struct ModelParamsListSchema: Decodable, Sendable, SchemaDescribing {
+    static var jsonSchema: [String: Any] { ["type": "array", "items": ModelParamsSchema.jsonSchema] }
+    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
+}
