@@ -98,7 +98,7 @@ struct OpsRoutes {
             guard let record = try await runtime.store.activateModelParams(id: id) else { throw APIError.notFound("unknown model-params id \(id)") }
             return try JSONResponse.raw(Self.view(record))
         } }
-        registry.add(router, .get, "/models", summary: "Model registry: each model type with its description, parameters and defaults") { _, _ in
+        registry.add(router, .get, "/models", summary: "Model registry: each model type with its description, parameters and defaults", response: ModelRegistrySchema.self) { _, _ in
             try JSONResponse.raw(ModelRegistry.seedView(ModelRegistry.entries()))
         }
     }

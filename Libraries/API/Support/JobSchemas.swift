@@ -74,3 +74,19 @@ struct ModelParamsListSchema: Decodable, Sendable, SchemaDescribing {
     static var jsonSchema: [String: Any] { ["type": "array", "items": ModelParamsSchema.jsonSchema] }
     init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
 }
+
+/// Seed 001's `GET /models`: `{"models": {id: {name, version, description, status, …}}, "count": n}`.
+struct ModelRegistrySchema: Decodable, Sendable, SchemaDescribing {
+    static var jsonSchema: [String: Any] {
+        let string: [String: Any] = ["type": "string"]
+        let entry: [String: Any] = [
+            "type": "object", "required": ["name", "version", "description", "status"],
+            "properties": ["name": string, "version": string, "description": string, "status": string] as [String: Any],
+        ]
+        return [
+            "type": "object", "required": ["models", "count"],
+            "properties": ["models": ["type": "object", "additionalProperties": entry] as [String: Any], "count": ["type": "integer"] as [String: Any]] as [String: Any],
+        ]
+    }
+    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
+}
