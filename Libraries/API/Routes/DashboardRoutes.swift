@@ -39,12 +39,9 @@ struct DashboardRoutes {
         if etl.status == .completed, let text = etl.result,
            let counters = try? JSONDecoder().decode(BatchCounters.self, from: Data(text.utf8)), !counters.categories.isEmpty {
             let jobs = try await store.jobs(ids: ForecastJobs.make(batchNum: batch, categories: counters.categories).map(\.id))
-            let total = counters.categories.count
-            let done = jobs.filter { $0.status == .completed || $0.status == .skipped }.count
-            let failed = jobs.filter { $0.status == .failed }.count
-            let running = jobs.filter { $0.status == .running }.count
-            let sum = jobs.reduce(0.0) { $0 + $1.progress }
-            out.forecasts = BatchProgress.Forecasts(total: total, done: done, failed: failed, running: running, progress: sum / Double(total))
+            let group = JobGroup(jobs, expected: counters.categories.count)
+            out.forecasts = BatchProgress.Forecasts(
+                total: group.total, done: group.done, failed: group.failed, running: group.running, progress: group.progress)
         }
         return out
     }

@@ -243,18 +243,15 @@ struct Seed002Routes {
         }
         let jobs = try await runtime.store.jobs(ids: ids)
         guard !jobs.isEmpty else { return nil }
-        let statuses = jobs.map { Self.seedStatus($0.status) }
-        let status = statuses.contains("failed") ? "failed" : statuses.allSatisfy { $0 == "completed" } ? "completed"
-            : statuses.contains { $0 != "pending" } ? "running" : "pending"
-        let failed = jobs.filter { $0.status == .failed }
-        let done = jobs.filter { $0.status == .completed }.count, skipped = jobs.filter { $0.status == .skipped }.count
+        let group = JobGroup(jobs)
+        let status = group.failed > 0 ? "failed" : group.done == group.total ? "completed" : group.waiting < group.total ? "running" : "pending"
         return [
             "job_id": id, "job_type": "training", "status": status,
-            "created_at": jobs.map(\.createdAt).min() ?? "", "updated_at": jobs.map(\.updatedAt).max() ?? "",
-            "progress": jobs.map(\.progress).reduce(0, +) / Double(jobs.count),
-            "error": failed.isEmpty ? NSNull() : failed.compactMap(\.error).joined(separator: "; ") as Any,
+            "created_at": group.firstCreated ?? "", "updated_at": group.lastUpdated ?? "", "progress": group.progress,
+            "error": group.failed == 0 ? NSNull() : group.errors.joined(separator: "; ") as Any,
             "result": status == "completed"
-                ? ["categories": jobs.count, "refitted": done, "unchanged": skipped, "jobs": jobs.map(\.id)] as [String: Any] as Any : NSNull(),
+                ? ["categories": group.total, "refitted": group.completed, "unchanged": group.skipped, "jobs": jobs.map(\.id)] as [String: Any] as Any
+                : NSNull(),
         ]
     }
 
