@@ -76,7 +76,7 @@ struct OpsRoutes {
         registry.add(router, .post, "/admin/retention/run", summary: "Apply the retention policies now (admin)", response: RetentionReport.self) { _, _ in
             try JSONResponse.make(try await Retention.run(runtime: runtime, dryRun: false))
         }
-        for prefix in ["", "/api/v1"] { registry.add(router, .get, prefix + "/model-params", summary: "Stored model parameter sets (filter: model_type)", response: ModelParamsListSchema.self) { request, _ in
+        for prefix in ["", "/api/v1"] { registry.add(router, .get, prefix + "/model-params", summary: "Stored model parameter sets (filter: model_type)", response: SchemaArray<ModelParamsSchema>.self) { request, _ in
             var model: String?
             if let raw = try QueryParams(request).string("model_type", maxLength: 32) {
                 guard ModelType(rawValue: raw) != nil else { throw Self.unknownModel(raw) }

@@ -76,11 +76,10 @@ struct InvoicePage: Codable, Sendable {
 }
 
 /// `GET /forecast-data`'s answer: a category's rows by model, or a product's reconciled rows with `product_id`.
-struct ForecastDataAnswer: Decodable, Sendable, SchemaDescribing {
+struct ForecastDataAnswer: DeclaredSchema {
     static var jsonSchema: [String: Any] {
         ["anyOf": [JSONSchemaReflection.schema(of: [ForecastRow].self), JSONSchemaReflection.schema(of: [ProductForecastRow].self)]]
     }
-    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
 }
 
 extension QueryRoutes {
@@ -113,7 +112,7 @@ struct JobRoutes {
     let runtime: AlmanacRuntime
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
-        registry.add(router, .get, "/jobs", summary: "Jobs with type and status filters", response: JobListSchema.self) { request, _ in
+        registry.add(router, .get, "/jobs", summary: "Jobs with type and status filters", response: SchemaArray<JobAnswerSchema>.self) { request, _ in
             let q = try QueryParams(request, allowed: ["type", "status", "limit", "offset"])
             var status: JobStatus?
             if let raw = try q.string("status", maxLength: 32) {

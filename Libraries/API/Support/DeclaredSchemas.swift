@@ -1,8 +1,20 @@
 import Store
 
+/// An answer written as a dictionary, its schema declared by hand (``SchemaDescribing``); never decoded.
+protocol DeclaredSchema: Decodable, Sendable, SchemaDescribing {}
+
+extension DeclaredSchema {
+    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
+}
+
+/// A list of `Item`s.
+struct SchemaArray<Item: DeclaredSchema>: DeclaredSchema {
+    static var jsonSchema: [String: Any] { ["type": "array", "items": Item.jsonSchema] }
+}
+
 /// The job answers, written as dictionaries because their `payload` and `result` are the jobs' own JSON; their
 /// schemas are declared here by hand, and the answer test and schemathesis hold the handlers to them.
-struct JobAnswerSchema: Decodable, Sendable, SchemaDescribing {
+struct JobAnswerSchema: DeclaredSchema {
     /// `GET /jobs/{id}` (and each item of `GET /jobs`): `JobRoutes.view`.
     static var jsonSchema: [String: Any] {
         let string: [String: Any] = ["type": "string"], nullableString: [String: Any] = ["type": ["string", "null"]]
@@ -20,16 +32,11 @@ struct JobAnswerSchema: Decodable, Sendable, SchemaDescribing {
             ] as [String: Any],
         ]
     }
-    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
 }
 
-struct JobListSchema: Decodable, Sendable, SchemaDescribing {
-    static var jsonSchema: [String: Any] { ["type": "array", "items": JobAnswerSchema.jsonSchema] }
-    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
-}
 
 /// Seed 002's job (`Seed002Routes.details`, and a training run's `trainingDetails`) and its list.
-struct Seed002JobSchema: Decodable, Sendable, SchemaDescribing {
+struct Seed002JobSchema: DeclaredSchema {
     static var jsonSchema: [String: Any] {
         let string: [String: Any] = ["type": "string"]
         return [
@@ -42,19 +49,17 @@ struct Seed002JobSchema: Decodable, Sendable, SchemaDescribing {
             ] as [String: Any],
         ]
     }
-    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
 }
 
-struct Seed002JobListSchema: Decodable, Sendable, SchemaDescribing {
+struct Seed002JobListSchema: DeclaredSchema {
     static var jsonSchema: [String: Any] {
         ["type": "object", "required": ["jobs", "total"],
          "properties": ["jobs": ["type": "array", "items": Seed002JobSchema.jsonSchema] as [String: Any], "total": ["type": "integer"] as [String: Any]] as [String: Any]]
     }
-    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
 }
 
 /// A stored parameter set (`OpsRoutes.view`), one or a list.
-struct ModelParamsSchema: Decodable, Sendable, SchemaDescribing {
+struct ModelParamsSchema: DeclaredSchema {
     static var jsonSchema: [String: Any] {
         let string: [String: Any] = ["type": "string"]
         return [
@@ -67,16 +72,11 @@ struct ModelParamsSchema: Decodable, Sendable, SchemaDescribing {
             ] as [String: Any],
         ]
     }
-    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
 }
 
-struct ModelParamsListSchema: Decodable, Sendable, SchemaDescribing {
-    static var jsonSchema: [String: Any] { ["type": "array", "items": ModelParamsSchema.jsonSchema] }
-    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
-}
 
 /// Seed 001's `GET /models`: `{"models": {id: {name, version, description, status, …}}, "count": n}`.
-struct ModelRegistrySchema: Decodable, Sendable, SchemaDescribing {
+struct ModelRegistrySchema: DeclaredSchema {
     static var jsonSchema: [String: Any] {
         let string: [String: Any] = ["type": "string"]
         let entry: [String: Any] = [
@@ -88,5 +88,4 @@ struct ModelRegistrySchema: Decodable, Sendable, SchemaDescribing {
             "properties": ["models": ["type": "object", "additionalProperties": entry] as [String: Any], "count": ["type": "integer"] as [String: Any]] as [String: Any],
         ]
     }
-    init(from decoder: any Decoder) throws { throw JSONSchemaReflection.ReflectionError() }
 }
