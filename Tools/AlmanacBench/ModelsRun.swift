@@ -232,8 +232,6 @@ struct ModelsRun: ParsableCommand {
         return IntervalCalibration.origins(count: split, horizon: h, windows: calibrationWindows, minTrain: max(8, split / 2))
     }
 
-    func cuts(split: Int, h: Int) -> [Int] { origins(split: split, h: h).full }
-
     func evaluate(_ s: BenchSeries, model: String) -> Evaluation { evaluateResult(s, model: model) }
 
     /// Scores `forecast` (served intervals) on the window's test part into `r`.
@@ -262,17 +260,18 @@ struct ModelsRun: ParsableCommand {
             r.error = "no member forecast"
             return Evaluation(result: r)
         }
-        let windows = cuts(split: split, h: s.h).map { cut in
+        // The members' backtest windows at `cut` (a partial one ends at the split).
+        func window(_ cut: Int) -> ForecastCombination.Window {
             ForecastCombination.Window(
-                insample: Array(s.values[..<cut]), actual: Array(s.values[cut..<(cut + s.h)]),
+                insample: Array(s.values[..<cut]), actual: Array(s.values[cut..<min(cut + s.h, split)]),
                 forecasts: evaluations.compactMapValues { $0.backtests[cut] })
         }
+        let (full, all) = origins(split: split, h: s.h)
+        let windows = full.map(window)
         var candidates = ForecastCombination.candidates(members: members, combinations: sets).filter { singles || $0.count > 1 }
         if candidates.isEmpty { candidates = members.map { [$0] } }
         let choice = ForecastCombination.choose(candidates, windows: windows, period: s.m, fallback: Self.fallback.filter(members.contains))
-        guard let forecast = ForecastCombination.mean(choice.members.compactMap { evaluations[$0]?.forecast }),
-              choice.members.allSatisfy({ evaluations[$0]?.forecast != nil })
-        else {
+        guard let forecast = ForecastCombination.combined(choice, evaluations.compactMapValues(\.forecast)) else {
             r.error = "no forecast for \(choice.label)"
             return Evaluation(result: r)
         }
@@ -283,12 +282,7 @@ struct ModelsRun: ParsableCommand {
             r.rawCoverage95 = AccuracyMetrics.coverage(actual: Array(s.values[split...]), lower: i95.lower, upper: i95.upper)
         }
         // Calibrated on every backtest window, the partial ones at the end too (as each member is).
-        let calibrationWindows = origins(split: split, h: s.h).all.map { cut in
-            ForecastCombination.Window(
-                insample: Array(s.values[..<cut]), actual: Array(s.values[cut..<min(cut + s.h, split)]),
-                forecasts: evaluations.compactMapValues { $0.backtests[cut] })
-        }
-        return Evaluation(result: r, forecast: forecast, calibration: ForecastCombination.calibration(choice, windows: calibrationWindows))
+        return Evaluation(result: r, forecast: forecast, calibration: ForecastCombination.calibration(choice, windows: all.map(window)))
     }
 
     /// The combinations `auto` may choose beside each single model: M4's Comb (ETS, ARIMA, Theta) and all four.

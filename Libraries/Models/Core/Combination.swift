@@ -75,23 +75,19 @@ public enum ForecastCombination {
         return best ?? Choice(members: fallback.sorted(), score: nil)
     }
 
-    /// The chosen combination's forecast from the members' `final` forecasts, its intervals calibrated on the
-    /// combination's errors in `windows`; nil when a member has no final forecast.
-    /// With a `pool`, the intervals are calibrated by it where it can (``IntervalCalibration/apply(to:pool:)``).
-    public static func forecast(_ choice: Choice, final: [String: Forecast], windows: [Window], pool: CalibrationPool? = nil) -> Forecast? {
-        guard let combined = mean(choice.members.compactMap { final[$0] }), choice.members.allSatisfy({ final[$0] != nil }) else {
-            return nil
-        }
-        return calibration(choice, windows: windows).apply(to: combined, pool: pool)
+    /// The chosen combination's forecast from `forecasts` (the members' final ones, or a window's), with the
+    /// members' own intervals averaged; nil when a member has none. Calibrate it with ``calibration(_:windows:)``.
+    public static func combined(_ choice: Choice, _ forecasts: [String: Forecast]) -> Forecast? {
+        guard choice.members.allSatisfy({ forecasts[$0] != nil }) else { return nil }
+        return mean(choice.members.compactMap { forecasts[$0] })
     }
 
-    /// The combination's errors on `windows` (those where every member forecast), each window at its origin.
+    /// The combination's errors on `windows` (those where every member forecast), each window at its origin:
+    /// the calibration of its served intervals (``IntervalCalibration/apply(to:pool:)``).
     public static func calibration(_ choice: Choice, windows: [Window]) -> IntervalCalibration {
         var calibration = IntervalCalibration()
-        for w in windows where choice.members.allSatisfy({ w.forecasts[$0] != nil }) {
-            if let f = mean(choice.members.compactMap { w.forecasts[$0] }) {
-                calibration.record(forecast: f, actual: w.actual, origin: w.insample.count)
-            }
+        for w in windows {
+            if let f = combined(choice, w.forecasts) { calibration.record(forecast: f, actual: w.actual, origin: w.insample.count) }
         }
         return calibration
     }

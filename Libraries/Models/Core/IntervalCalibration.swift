@@ -81,8 +81,7 @@ public struct IntervalCalibration: Sendable, Equatable, Codable {
         let n = Double(sorted.count)
         let p = min(1, level / 100 * (n + 1) / n)
         let conformal = Statistics.quantile(sorted: sorted, p)
-        let rms = (sorted.reduce(0) { $0 + $1 * $1 } / n).squareRoot()
-        return max(conformal, Self.studentQuantile(0.5 + level / 200, degreesOfFreedom: n - 1) * rms)
+        return max(conformal, Self.studentQuantile(0.5 + level / 200, degreesOfFreedom: n - 1) * rootMeanSquare!)
     }
 
     /// The Student t quantile at probability `p`, by the Cornish–Fisher expansion around the normal quantile in

@@ -132,11 +132,13 @@ public enum ForecastEngine {
         }
         let cuts = Set(runs.flatMap(\.windows.keys)).sorted()
         let h = runs.compactMap { $0.windows.values.first?.mean.count }.first ?? 0
-        let windows = cuts.map { cut in
+        // A window at `cut` from each run's forecasts there: its backtest windows, or the partial ones at the end.
+        func window(_ cut: Int, _ forecasts: KeyPath<ModelRun, [Int: Forecast]>) -> ForecastCombination.Window {
             ForecastCombination.Window(
-                insample: Array(values[..<cut]), actual: Array(values[cut..<(cut + h)]),
-                forecasts: Dictionary(uniqueKeysWithValues: runs.compactMap { r in r.windows[cut].map { (r.model.rawValue, $0) } }))
+                insample: Array(values[..<cut]), actual: Array(values[cut..<min(cut + h, values.count)]),
+                forecasts: Dictionary(uniqueKeysWithValues: runs.compactMap { r in r[keyPath: forecasts][cut].map { (r.model.rawValue, $0) } }))
         }
+        let windows = cuts.map { window($0, \.windows) }
         // Combinations only: on the benchmark, picking a single model on so few windows chose worse (mean MASE
         // 2.160 against 2.134 for the combinations, 356 windows; BENCHMARKS.md); a single member is the choice
         // only when it is the only one that forecast.
@@ -147,24 +149,19 @@ public enum ForecastEngine {
         let choice = ForecastCombination.choose(candidates, windows: windows, period: options.period, fallback: fallback.isEmpty ? [members[0]] : fallback)
         let own = Dictionary(uniqueKeysWithValues: runs.compactMap { r in r.ownForecast.map { (r.model.rawValue, $0) } })
         // Calibrated on every backtest window, the partial ones at the end of a short history too, as each member is.
-        let partial = Set(runs.flatMap(\.partialWindows.keys)).sorted().map { cut in
-            ForecastCombination.Window(
-                insample: Array(values[..<cut]), actual: Array(values[cut..<min(cut + h, values.count)]),
-                forecasts: Dictionary(uniqueKeysWithValues: runs.compactMap { r in r.partialWindows[cut].map { (r.model.rawValue, $0) } }))
-        }
-        guard let forecast = ForecastCombination.forecast(choice, final: own, windows: windows + partial, pool: options.pools[.auto]) else {
+        let partial = Set(runs.flatMap(\.partialWindows.keys)).sorted().map { window($0, \.partialWindows) }
+        guard let combined = ForecastCombination.combined(choice, own) else {
             run.error = "auto: no forecast for \(choice.label)"
             return run
         }
-        run.forecast = forecast
-        run.calibration = ForecastCombination.calibration(choice, windows: windows + partial)
+        let calibration = ForecastCombination.calibration(choice, windows: windows + partial)
+        run.forecast = calibration.apply(to: combined, pool: options.pools[.auto])
+        run.calibration = calibration
         let note = choice.score.map { "chosen on \(windows.count) backtest windows (MASE \(($0 * 1000).rounded() / 1000))" } ?? "no backtest window: the default combination"
         run.summary = ModelSummary(form: choice.label, parameters: [:], criteria: nil, notes: [note])
         // The choice's backtest: its combined forecasts on the windows every member forecast.
         let tested = windows.compactMap { w -> (forecast: Forecast, actual: [Double], insample: [Double])? in
-            guard choice.members.allSatisfy({ w.forecasts[$0] != nil }),
-                  let f = ForecastCombination.mean(choice.members.compactMap { w.forecasts[$0] }) else { return nil }
-            return (f, w.actual, w.insample)
+            ForecastCombination.combined(choice, w.forecasts).map { ($0, w.actual, w.insample) }
         }
         if !tested.isEmpty { run.backtest = score(tested, period: options.period, pool: options.pools[.auto]) }
         return run
