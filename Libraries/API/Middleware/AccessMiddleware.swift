@@ -13,10 +13,9 @@ public struct AccessPolicy: Sendable {
     /// Signs and checks the dashboard's sign-in cookies.
     public let sessions: DashboardSessions
     /// Paths any caller may reach without a key (probes, the API description and the dashboard's sign-in page).
-    public static let openPaths: Set<String> = [
-        "/health", "/ready", "/healthcheck", "/openapi.json", "/docs", "/redoc", "/dashboard/login",
-        "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/init.js", "/docs/LICENSE",
-    ]
+    public static let openPaths: Set<String> = Set(
+        ["/health", "/ready", "/healthcheck", "/openapi.json", "/docs", "/redoc", "/dashboard/login"]
+            + DocsAssets.files.map { "/docs/" + $0.name })
 
     public init(apiKeyHashes: [String], adminToken: String, sessions: DashboardSessions = DashboardSessions(secret: nil)) {
         self.apiKeyHashes = apiKeyHashes

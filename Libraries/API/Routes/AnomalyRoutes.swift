@@ -123,7 +123,7 @@ struct AnomalyRoutes {
         registry.add(router, .get, "/healthcheck", summary: "Service status and latency telemetry per route type", response: HealthOutput.self) { _, _ in
             try await telemetry.measure("healthcheck") { try await health() }
         }
-        registry.add(router, .get, "/plot", summary: "HTML plot of a version's training data, baseline and thresholds") { request, _ in
+        registry.add(router, .get, "/plot", summary: "HTML plot of a version's training data, baseline and thresholds", produces: "text/html") { request, _ in
             try await telemetry.measure("plot") { try await plot(request) }
         }
     }

@@ -47,7 +47,7 @@ struct DashboardRoutes {
     }
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
-        registry.add(router, .get, "/", summary: "Dashboard: upload, uploads, categories, system health (HTML)") { request, _ in
+        registry.add(router, .get, "/", summary: "Dashboard: upload, uploads, categories, system health (HTML)", produces: "text/html") { request, _ in
             let context = PanelContext(runtime: runtime, request: request, category: nil)
             let panels = try await Self.panels(DashboardPanels.home, context)
             return Self.html(Page.render(title: "Dashboard", heading: "Almanac dashboard", body: panels))
@@ -58,7 +58,7 @@ struct DashboardRoutes {
             }
             return try JSONResponse.make(try await Self.progress(batch: batch, store: runtime.store))
         }
-        registry.add(router, .get, "/dashboard/category", summary: "Dashboard: a category's history, forecasts and accuracy (HTML)") { request, _ in
+        registry.add(router, .get, "/dashboard/category", summary: "Dashboard: a category's history, forecasts and accuracy (HTML)", produces: "text/html") { request, _ in
             guard let name = try QueryParams(request).string("name", maxLength: 100) else { throw APIError.badRequest("name (the category) is required") }
             guard try await runtime.store.categories().contains(name) else {
                 return Self.errorPage(.notFound, "Unknown category", "There is no sales data for the category “\(name)”.")
@@ -68,7 +68,7 @@ struct DashboardRoutes {
             let body: HTML = "<div class=\"grid2\">\(panels)</div>"
             return Self.html(Page.render(title: name, heading: "Category: \(name)", body: body))
         }
-        registry.add(router, .get, "/dashboard/batch", summary: "Dashboard: one upload's status, counters and errors (HTML)") { request, _ in
+        registry.add(router, .get, "/dashboard/batch", summary: "Dashboard: one upload's status, counters and errors (HTML)", produces: "text/html") { request, _ in
             let q = try QueryParams(request)
             guard let batch = try q.string("batch_num", maxLength: 200) else { throw APIError.badRequest("batch_num is required") }
             guard let record = try await runtime.store.upload(batchNum: batch) else {
@@ -78,13 +78,13 @@ struct DashboardRoutes {
             let body = Page.section(id: "batch", title: "Upload status", BatchView.render(record, duplicate: duplicate))
             return Self.html(Page.render(title: "Batch \(batch)", heading: "Upload \(record.originalFilename)", body: body))
         }
-        registry.add(router, .get, "/dashboard/anomaly", summary: "Dashboard: a series' anomaly baseline by version: training data, thresholds, flagged points (HTML)") { request, _ in
+        registry.add(router, .get, "/dashboard/anomaly", summary: "Dashboard: a series' anomaly baseline by version: training data, thresholds, flagged points (HTML)", produces: "text/html") { request, _ in
             try await AnomalyPage(serving: serving).response(request)
         }
-        registry.add(router, .get, "/dashboard/schedule", summary: "Dashboard: the form for an entity's predicted schedule (HTML)") { _, _ in
+        registry.add(router, .get, "/dashboard/schedule", summary: "Dashboard: the form for an entity's predicted schedule (HTML)", produces: "text/html") { _, _ in
             SchedulePage(routes: ScheduleRoutes(runtime: runtime, serving: serving, io: io)).page(nil, result: nil)
         }
-        registry.add(router, .post, "/dashboard/schedule", summary: "Dashboard: an entity's start and end times around a date, NA when unreliable (HTML form: session_id, entity, date, window)") { request, _ in
+        registry.add(router, .post, "/dashboard/schedule", summary: "Dashboard: an entity's start and end times around a date, NA when unreliable (HTML form: session_id, entity, date, window)", produces: "text/html") { request, _ in
             try await SchedulePage(routes: ScheduleRoutes(runtime: runtime, serving: serving, io: io)).response(request)
         }
         registry.add(router, .post, "/dashboard/upload", summary: "Dashboard form upload (multipart field \"file\"); redirects to the batch page") { request, context in
@@ -97,7 +97,7 @@ struct DashboardRoutes {
                 return Self.errorPage(error.status, "Upload refused", error.message)
             }
         }
-        registry.add(router, .get, "/dashboard/forecast.csv", summary: "A category's forecasts as CSV (formula cells neutralised)") { request, _ in
+        registry.add(router, .get, "/dashboard/forecast.csv", summary: "A category's forecasts as CSV (formula cells neutralised)", produces: "text/csv") { request, _ in
             guard let category = try QueryParams(request).string("category", maxLength: 100) else { throw APIError.badRequest("category is required") }
             let rows = try await runtime.store.forecasts(ForecastQuery(category: category, limit: 100_000))
             guard !rows.isEmpty else { throw APIError.notFound("no forecast for category \"\(category)\"") }
@@ -107,7 +107,7 @@ struct DashboardRoutes {
                 headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
                 body: .init(byteBuffer: ByteBuffer(string: ForecastCSV.render(rows))))
         }
-        registry.add(router, .get, "/dashboard/app.js", summary: "The dashboard's script") { _, _ in
+        registry.add(router, .get, "/dashboard/app.js", summary: "The dashboard's script", produces: "text/javascript") { _, _ in
             Response(
                 status: .ok,
                 headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"],

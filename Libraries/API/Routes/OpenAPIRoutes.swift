@@ -13,15 +13,15 @@ struct OpenAPIRoutes {
         }
         // `/redoc` is where the FastAPI seeds (000, 004) keep their second docs page: the same page here.
         for path in ["/docs", "/redoc"] {
-            registry.add(router, .get, path, summary: "Interactive API documentation (Swagger UI, served locally)") { _, _ in
+            registry.add(router, .get, path, summary: "Interactive API documentation (Swagger UI, served locally)", produces: "text/html") { _, _ in
                 var headers = DocsAssets.headers(type: "text/html; charset=utf-8")
                 headers[.cacheControl] = "no-cache"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.docsPage)))
             }
         }
         for asset in DocsAssets.files {
-            registry.add(router, .get, "/docs/" + asset.name, summary: "Swagger UI asset (vendored, Apache-2.0)") { _, _ in
-                guard let body = asset.body else { throw APIError.notFound("\(asset.name) is missing from this build") }
+            registry.add(router, .get, "/docs/" + asset.name, summary: "Swagger UI asset (vendored, Apache-2.0)", produces: asset.type) { _, _ in
+                guard let body = DocsAssets.bodies[asset.name] else { throw APIError.notFound("\(asset.name) is missing from this build") }
                 return Response(status: .ok, headers: DocsAssets.headers(type: asset.type), body: .init(byteBuffer: body))
             }
         }
@@ -34,19 +34,26 @@ enum DocsAssets {
     struct File: Sendable {
         var name: String
         var type: String
-        var body: ByteBuffer?
     }
 
+    /// The files and their media types: what the routes and the open paths are made from, without reading them.
     static let files: [File] = [
-        File(name: "swagger-ui-bundle.js", type: "text/javascript; charset=utf-8", body: resource("swagger-ui-bundle.js")),
-        File(name: "swagger-ui.css", type: "text/css; charset=utf-8", body: resource("swagger-ui.css")),
-        File(name: "LICENSE", type: "text/plain; charset=utf-8", body: resource("LICENSE")),
-        File(name: "init.js", type: "text/javascript; charset=utf-8", body: ByteBuffer(string: """
+        File(name: "swagger-ui-bundle.js", type: "text/javascript; charset=utf-8"),
+        File(name: "swagger-ui.css", type: "text/css; charset=utf-8"),
+        File(name: "LICENSE", type: "text/plain; charset=utf-8"),
+        File(name: "init.js", type: "text/javascript; charset=utf-8"),
+    ]
+
+    /// Their contents, read from the bundle when `/docs` is first asked for (not at start-up).
+    static let bodies: [String: ByteBuffer] = {
+        var out: [String: ByteBuffer] = ["init.js": ByteBuffer(string: """
             window.onload = function () {
               window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: false });
             };
-            """)),
-    ]
+            """)]
+        for name in ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"] { out[name] = resource(name) }
+        return out
+    }()
 
     static func resource(_ name: String) -> ByteBuffer? {
         guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "swagger-ui"),
@@ -104,14 +111,6 @@ public enum OpenAPIDocument {
         ],
     ]
 
-    /// The routes that answer something other than JSON: the dashboard's pages, its script and the CSV files.
-    static let mediaTypes: [String: String] = [
-        "GET /": "text/html", "GET /dashboard/category": "text/html", "GET /dashboard/batch": "text/html",
-        "GET /dashboard/anomaly": "text/html", "GET /dashboard/schedule": "text/html", "POST /dashboard/schedule": "text/html",
-        "GET /dashboard/login": "text/html", "GET /plot": "text/html", "GET /dashboard/app.js": "text/javascript",
-        "GET /dashboard/forecast.csv": "text/csv", "GET /api/v1/jobs/{job_id}/report": "text/csv",
-    ]
-
     static let errorStatuses: [(String, String)] = [
         ("400", "Invalid input; the message names the problem"), ("401", "Missing or invalid API key or admin token"),
         ("404", "Unknown resource"), ("405", "Method not allowed on this path"), ("413", "Request body too large"),
@@ -142,18 +141,8 @@ public enum OpenAPIDocument {
             var responses: Object = [:]
             let anyJSON: Object = ["type": ["object", "array"]]
             responses["200"] = ["description": "Success", "content": jsonContent(anyJSON)] as Object
-            if entry.path == "/metrics" {
-                responses["200"] = ["description": "Prometheus text format", "content": jsonContent(["type": "string"], type: "text/plain")] as Object
-            }
-            if entry.path == "/docs" || entry.path == "/redoc" {
-                responses["200"] = ["description": "HTML page", "content": jsonContent(["type": "string"], type: "text/html")] as Object
-            }
-            if let type = mediaTypes["\(entry.method.rawValue) \(entry.path)"] {
-                responses["200"] = ["description": "Success", "content": jsonContent(["type": "string"], type: type)] as Object
-            }
-            if let asset = DocsAssets.files.first(where: { "/docs/" + $0.name == entry.path }) {
-                let type = String(asset.type.prefix { $0 != ";" })
-                responses["200"] = ["description": "Swagger UI asset", "content": jsonContent(["type": "string"], type: type)] as Object
+            if let type = entry.produces {
+                responses["200"] = ["description": "Success", "content": jsonContent(["type": "string"], type: String(type.prefix { $0 != ";" }))] as Object
             }
             if let type = entry.response {
                 // The answer's schema from the type the handler encodes (JSONSchemaReflection).

@@ -67,7 +67,7 @@ struct OpsRoutes {
                 queues: queues, jobs: counts, failedJobs: counts[JobStatus.failed.rawValue] ?? 0)
             return try JSONResponse.make(report)
         }
-        registry.add(router, .get, "/metrics", summary: "Prometheus metrics: requests, latency, queues, jobs, rows ingested, model fits") { _, _ in
+        registry.add(router, .get, "/metrics", summary: "Prometheus metrics: requests, latency, queues, jobs, rows ingested, model fits", produces: "text/plain") { _, _ in
             await AlmanacMetrics.shared.response(queue: runtime.queue)
         }
         registry.add(router, .get, "/admin/retention", summary: "Retention policies and what a run would delete now (admin)", response: RetentionReport.self) { _, _ in

@@ -31,7 +31,7 @@ extension Seed002Routes {
         registry.add(router, .post, "/api/v1/jobs/reports", summary: "Seed 002: a forecast report per category and product with quantiles (CSV); answers {job_id, status, download_url}") { request, context in
             try await createReport(request, context: context)
         }
-        registry.add(router, .get, "/api/v1/jobs/{job_id}/report", summary: "Seed 002: a report job's CSV file") { _, context in
+        registry.add(router, .get, "/api/v1/jobs/{job_id}/report", summary: "Seed 002: a report job's CSV file", produces: "text/csv") { _, context in
             let id = try PathParams(context).string("job_id")
             guard let file = try await runtime.store.report(jobID: id) else {
                 throw APIError.seed002(.notFound, "no report for job \(id.prefix(100))", code: "job_not_found")

@@ -13,7 +13,7 @@ struct SignInRoutes {
     }
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
-        registry.add(router, .get, "/dashboard/login", summary: "Dashboard sign-in page: an API key for a session cookie (HTML)") { request, _ in
+        registry.add(router, .get, "/dashboard/login", summary: "Dashboard sign-in page: an API key for a session cookie (HTML)", produces: "text/html") { request, _ in
             let q = try QueryParams(request, allowed: ["next", "reason"])
             let notice: String? = switch try q.string("reason", maxLength: 20) {
             case "expired": "Your session has ended: sign in again."

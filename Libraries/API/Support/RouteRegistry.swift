@@ -12,6 +12,8 @@ public final class RouteRegistry: Sendable {
         public var status: Int = 200
         /// The JSON request body the handler decodes; nil: none, or not described.
         public var body: (any (Decodable & Sendable).Type)?
+        /// The media type of an answer that is not JSON (a page, a script, a CSV file), as the handler sends it.
+        public var produces: String?
     }
 
     private let entries = Mutex<[Entry]>([])
@@ -24,9 +26,11 @@ public final class RouteRegistry: Sendable {
     func add(
         _ router: Router<AlmanacContext>, _ method: HTTPRequest.Method, _ path: String, summary: String,
         response: (any (Decodable & Sendable).Type)? = nil, status: Int = 200, body: (any (Decodable & Sendable).Type)? = nil,
-        handler: @escaping @Sendable (Request, AlmanacContext) async throws -> Response
+        produces: String? = nil, handler: @escaping @Sendable (Request, AlmanacContext) async throws -> Response
     ) {
-        entries.withLock { $0.append(Entry(method: method, path: path, summary: summary, response: response, status: status, body: body)) }
+        entries.withLock {
+            $0.append(Entry(method: method, path: path, summary: summary, response: response, status: status, body: body, produces: produces))
+        }
         let hbPath = path.split(separator: "/", omittingEmptySubsequences: false).map { part -> String in
             if part.hasPrefix("{") && part.hasSuffix("}") { return ":" + part.dropFirst().dropLast() }
             return String(part)
