@@ -12,10 +12,6 @@ extension PostgresStore {
             """)
         return !rows.isEmpty
     }
-
-    public func releaseForecastLease(category: String, owner: String) async throws {
-        _ = try await client.execute("DELETE FROM forecast_leases WHERE category = \(category) AND owner = \(owner)")
-    }
 }
 
 extension SQLiteStore {
@@ -29,12 +25,6 @@ extension SQLiteStore {
                 RETURNING owner
                 """)
             return !rows.isEmpty
-        }
-    }
-
-    public func releaseForecastLease(category: String, owner: String) async throws {
-        try await db.withConnection { conn in
-            _ = try conn.execute("DELETE FROM forecast_leases WHERE category = \(category) AND owner = \(owner)")
         }
     }
 }

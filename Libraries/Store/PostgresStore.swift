@@ -3,7 +3,7 @@ import Logging
 import Postgres
 
 /// The production store on PostgreSQL through the `Postgres` wrapper.
-public final class PostgresStore: Store {
+public final class PostgresStore: SQLRepository {
     public let dialect = StoreDialect.postgres
     let client: PostgresClient
     let logger: Logger
@@ -18,11 +18,9 @@ public final class PostgresStore: Store {
         self.logger = logger
     }
 
-    public func shutdown() async { await client.shutdown() }
+    public var database: PostgresClient { client }
 
-    public func ping() async throws {
-        _ = try await client.query("SELECT 1")
-    }
+    public func shutdown() async { await client.shutdown() }
 
     // MARK: migrations
 
@@ -55,38 +53,16 @@ public final class PostgresStore: Store {
 
     // MARK: uploads
 
-    static let uploadColumns = """
-        batch_num, original_filename, stored_filename, file_hash,
-        to_char(uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-        num_total_rows, num_missing_rows, num_imputed_rows, num_inserted_rows, num_updated_rows,
-        status, error_log, upload_seq, num_unchanged_rows, num_rejected_rows, num_repeated_rows, on_error,
-        to_char(processed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-        """
-
-    static func decodeUpload(_ r: PostgresRow) throws -> UploadRecord {
-        UploadRecord(
-            batchNum: try r.decode(String.self, at: 0), originalFilename: try r.decode(String.self, at: 1),
-            storedFilename: try r.decode(String.self, at: 2), fileHash: try r.decode(String.self, at: 3),
-            uploadedAt: try r.decode(String.self, at: 4), numTotalRows: try r.decode(Int.self, at: 5),
-            numMissingRows: try r.decode(Int.self, at: 6), numImputedRows: try r.decode(Int.self, at: 7),
-            numInsertedRows: try r.decode(Int.self, at: 8), numUpdatedRows: try r.decode(Int.self, at: 9),
-            status: BatchStatus(rawValue: try r.decode(String.self, at: 10)) ?? .failed,
-            errorLog: try r.decode(String?.self, at: 11), uploadSeq: try r.decode(Int64.self, at: 12),
-            numUnchangedRows: try r.decode(Int.self, at: 13), numRejectedRows: try r.decode(Int.self, at: 14),
-            numRepeatedRows: try r.decode(Int.self, at: 15), onError: OnError(rawValue: try r.decode(String.self, at: 16)) ?? .fail,
-            processedAt: try r.decode(String?.self, at: 17))
-    }
-
     public func insertUpload(_ u: NewUpload, job: NewJob) async throws -> UploadInsertResult {
         do {
             return try await client.withTransaction { conn in
                 let rows = try conn.query("""
                     INSERT INTO upload_metadata (batch_num, original_filename, stored_filename, file_hash, on_error, request_id)
                     VALUES (\(u.batchNum), \(u.originalFilename), \(u.storedFilename), \(u.fileHash), \(u.onError.rawValue), \(u.requestID))
-                    RETURNING \(unescaped: Self.uploadColumns)
+                    RETURNING \(unescaped: self.uploadColumns)
                     """)
-                try Self.insertJob(conn, job)
-                return .accepted(try Self.decodeUpload(rows[0]))
+                try self.insertJob(conn, job)
+                return .accepted(try UploadRecord(row: rows[0]))
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             // The unique index covers batches that have not failed: a failed batch's file may be uploaded again.
@@ -94,18 +70,6 @@ public final class PostgresStore: Store {
             if let first = rows.first { return .duplicate(batchNum: try first.decode(String.self, at: 0)) }
             throw error
         }
-    }
-
-    public func upload(batchNum: String) async throws -> UploadRecord? {
-        try await client.query("SELECT \(unescaped: Self.uploadColumns) FROM upload_metadata WHERE batch_num = \(batchNum)")
-            .first.map(Self.decodeUpload)
-    }
-
-    public func uploads(limit: Int, offset: Int) async throws -> [UploadRecord] {
-        try await client.query("""
-            SELECT \(unescaped: Self.uploadColumns) FROM upload_metadata
-            ORDER BY uploaded_at DESC, upload_seq DESC LIMIT \(limit) OFFSET \(offset)
-            """).map(Self.decodeUpload)
     }
 
     public func markProcessing(batchNum: String) async throws -> BatchStatus? {
@@ -236,7 +200,7 @@ public final class PostgresStore: Store {
                     SELECT 1 FROM invoice_data i WHERE i.date = f.date AND i.product_id = f.product_id AND i.category = f.category)
                 """)
             let jobs = ForecastJobs.make(batchNum: batchNum, categories: counters.categories)
-            for job in jobs { try Self.insertJob(conn, job) }
+            for job in jobs { try self.insertJob(conn, job) }
             let log: String? = summary.errors.isEmpty ? nil : Self.errorLog(summary)
             _ = try conn.execute("""
                 UPDATE upload_metadata SET status = 'completed', processed_at = now(), error_log = \(log),
@@ -274,88 +238,6 @@ public final class PostgresStore: Store {
 
     // MARK: queries
 
-    public func invoices(_ q: InvoiceQuery) async throws -> [InvoiceRow] {
-        var sql: PostgresQuery = """
-            SELECT date::text, product_id, category, sales::float8, is_imputed, batch_num, file_hash,
-                   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), version
-            FROM invoice_data WHERE TRUE
-            """
-        Self.appendFilters(q, to: &sql)
-        sql.append(q.order == .newestFirst ? " ORDER BY date DESC, category, product_id" : " ORDER BY date, category, product_id")
-        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
-        return try await client.query(sql).map { r in
-            InvoiceRow(
-                date: try r.decode(String.self, at: 0), productID: try r.decode(String.self, at: 1),
-                category: try r.decode(String.self, at: 2), sales: try r.decode(Double.self, at: 3),
-                isImputed: try r.decode(Bool.self, at: 4), batchNum: try r.decode(String.self, at: 5),
-                fileHash: try r.decode(String.self, at: 6), createdAt: try r.decode(String.self, at: 7),
-                updatedAt: try r.decode(String.self, at: 8), version: try r.decode(Int.self, at: 9))
-        }
-    }
-
-    public func invoiceCount(_ q: InvoiceQuery) async throws -> Int {
-        var sql: PostgresQuery = "SELECT count(*)::int8 FROM invoice_data WHERE TRUE"
-        Self.appendFilters(q, to: &sql)
-        return try await client.query(sql).first.map { try $0.decode(Int.self, at: 0) } ?? 0
-    }
-
-    public func invoiceDataVersion() async throws -> String {
-        try await client.query("""
-            SELECT count(*)::text || ':' || coalesce(max(processed_at)::text, '') FROM upload_metadata WHERE status = 'completed'
-            """).first.map { try $0.decode(String.self, at: 0) } ?? ""
-    }
-
-    /// The WHERE terms of an invoice query, after a `WHERE TRUE`.
-    static func appendFilters(_ q: InvoiceQuery, to sql: inout PostgresQuery) {
-        if let c = q.category { sql.append(" AND category = \(c)") }
-        if let p = q.productID { sql.append(" AND product_id = \(p)") }
-        if let b = q.batchNum { sql.append(" AND batch_num = \(b)") }
-        if let s = q.startDate { sql.append(" AND date >= \(s)::date") }
-        if let e = q.endDate { sql.append(" AND date <= \(e)::date") }
-    }
-
-    /// One page of forecasts, by model (`forecast_data`, key `model_type`) or by product (`product_forecast_data`,
-    /// key `product_id`): the category, key and date filters, the order (newest day first for seed 003), the page.
-    static func appendForecastPage(_ q: ForecastQuery, key: String, value: String?, to sql: inout PostgresQuery) {
-        if let c = q.category { sql.append(" AND category = \(c)") }
-        if let v = value { sql.append(" AND \(unescaped: key) = \(v)") }
-        if let s = q.startDate { sql.append(" AND forecast_date >= \(s)::date") }
-        if let e = q.endDate { sql.append(" AND forecast_date <= \(e)::date") }
-        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, \(unescaped: key)" : " ORDER BY category, \(unescaped: key), forecast_date")
-        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
-    }
-
-    public func forecasts(_ q: ForecastQuery) async throws -> [ForecastRow] {
-        var sql: PostgresQuery = """
-            SELECT id, forecast_date::text, category, model_type, forecast_value::float8, lower_bound::float8,
-                   upper_bound::float8, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), batch_num,
-                   lower_80::float8, upper_80::float8
-            FROM forecast_data WHERE TRUE
-            """
-        Self.appendForecastPage(q, key: "model_type", value: q.modelType?.rawValue, to: &sql)
-        return try await client.query(sql).map { r in
-            try ForecastRow(row: r)
-        }
-    }
-
-    public func accuracy(category: String?) async throws -> [AccuracyRecord] {
-        var sql: PostgresQuery = """
-            SELECT category, model_type, smape, mase, coverage_80, coverage_95, windows, is_best, form, error,
-                   to_char(fitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-            FROM forecast_accuracy WHERE TRUE
-            """
-        if let category { sql.append(" AND category = \(category)") }
-        sql.append(" ORDER BY category, model_type")
-        return try await client.query(sql).map { r in
-            try AccuracyRecord(row: r)
-        }
-    }
-
-    public func categories() async throws -> [String] {
-        try await client.query("SELECT DISTINCT category FROM invoice_data ORDER BY 1").map { try $0.decode(String.self, at: 0) }
-    }
-
     // MARK: forecasting
 
     public func categorySeries(_ category: String) async throws -> CategorySeries {
@@ -373,11 +255,6 @@ public final class PostgresStore: Store {
                 totals: try rows.map { try $0.decode(Double.self, at: 1) },
                 fingerprint: try fp[0].decode(String.self, at: 0))
         }
-    }
-
-    public func forecastFingerprint(category: String) async throws -> String? {
-        try await client.query("SELECT data_fingerprint FROM forecast_runs WHERE category = \(category)")
-            .first.map { try $0.decode(String.self, at: 0) }
     }
 
     public func saveForecasts(
@@ -447,87 +324,6 @@ public final class PostgresStore: Store {
 
     // MARK: jobs
 
-    static func insertJob(_ conn: PostgresConnection, _ job: NewJob) throws {
-        _ = try conn.execute("""
-            INSERT INTO jobs (id, type, queue, payload, request_id) VALUES (\(job.id), \(job.type), \(job.queue), \(job.payload), \(job.requestID))
-            ON CONFLICT (id) DO NOTHING
-            """)
-    }
-
-    public func createJob(_ job: NewJob) async throws -> Bool {
-        try await client.execute("""
-            INSERT INTO jobs (id, type, queue, payload, request_id) VALUES (\(job.id), \(job.type), \(job.queue), \(job.payload), \(job.requestID))
-            ON CONFLICT (id) DO NOTHING
-            """) == 1
-    }
-
-    static let jobColumns = """
-        id, type, queue, status, progress, attempts, payload, result, error, request_id,
-        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-        to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-        to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-        to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-        """
-
-    static func decodeJob(_ r: PostgresRow) throws -> JobRecord { try JobRecord(row: r) }
-
-    public func job(id: String) async throws -> JobRecord? {
-        try await client.query("SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE id = \(id)").first.map(Self.decodeJob)
-    }
-
-    public func jobs(type: String?, status: JobStatus?, limit: Int, offset: Int) async throws -> [JobRecord] {
-        var sql: PostgresQuery = "SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE TRUE"
-        if let type { sql.append(" AND type = \(type)") }
-        if let status { sql.append(" AND status = \(status.rawValue)") }
-        sql.append(" ORDER BY created_at DESC, id LIMIT \(limit) OFFSET \(offset)")
-        return try await client.query(sql).map(Self.decodeJob)
-    }
-
-    public func jobStarted(id: String, attempt: Int) async throws {
-        _ = try await client.execute("""
-            UPDATE jobs SET status = CASE WHEN status IN ('completed', 'skipped') THEN status ELSE 'running' END,
-                attempts = GREATEST(attempts, \(attempt + 1)), started_at = coalesce(started_at, now()), updated_at = now()
-            WHERE id = \(id)
-            """)
-    }
-
-    public func jobProgress(id: String, progress: Double) async throws {
-        _ = try await client.execute("UPDATE jobs SET progress = \(progress), updated_at = now() WHERE id = \(id)")
-    }
-
-    public func jobFinished(id: String, status: JobStatus, result: String?, error: String?) async throws {
-        _ = try await client.execute("""
-            UPDATE jobs SET status = \(status.rawValue), result = coalesce(\(result), result), error = \(error),
-                progress = CASE WHEN \(status.rawValue) IN ('completed', 'skipped') THEN 1 ELSE progress END,
-                finished_at = now(), updated_at = now()
-            WHERE id = \(id) AND status NOT IN ('completed', 'skipped')
-            """)
-    }
-
-    public func jobRetrying(id: String, error: String) async throws {
-        _ = try await client.execute("UPDATE jobs SET status = 'queued', error = \(error), updated_at = now() WHERE id = \(id) AND status = 'running'")
-    }
-
-    public func unfinishedJobs(idleFor seconds: Double, limit: Int) async throws -> [JobRecord] {
-        try await client.query("""
-            SELECT \(unescaped: Self.jobColumns) FROM jobs
-            WHERE status IN ('queued', 'running') AND updated_at < now() - make_interval(secs => \(seconds))
-            ORDER BY created_at LIMIT \(limit)
-            """).map(Self.decodeJob)
-    }
-
-    public func touchJobs(ids: [String]) async throws {
-        guard !ids.isEmpty else { return }
-        _ = try await client.execute("UPDATE jobs SET updated_at = now() WHERE id = ANY (string_to_array(\(ids.joined(separator: "\u{1F}")), E'\\x1F'))")
-    }
-
-    public func jobCounts() async throws -> [String: Int] {
-        var out: [String: Int] = [:]
-        for r in try await client.query("SELECT status, count(*) FROM jobs GROUP BY status") {
-            out[try r.decode(String.self, at: 0)] = try r.decode(Int.self, at: 1)
-        }
-        return out
-    }
 }
 
 enum IngestResult: Sendable {

@@ -1,10 +1,10 @@
-import Postgres
-import SQLite
+public import Postgres
+public import SQLite
 
 /// A result row of either store, read by column index. The two stores select their records' columns in the
 /// same order (each in its own dialect: casts, timestamp formatting), so each record is decoded once, here,
 /// instead of once per store (issue 18's step towards one repository over a dialect).
-protocol StoreRow {
+public protocol StoreRow {
     func string(_ i: Int) throws -> String
     func optionalString(_ i: Int) throws -> String?
     func double(_ i: Int) throws -> Double
@@ -15,27 +15,27 @@ protocol StoreRow {
 }
 
 extension SQLiteRow: StoreRow {
-    func string(_ i: Int) throws -> String { try decode(String.self, at: i) }
-    func optionalString(_ i: Int) throws -> String? { try decode(String?.self, at: i) }
-    func double(_ i: Int) throws -> Double { try decode(Double.self, at: i) }
-    func optionalDouble(_ i: Int) throws -> Double? { try decode(Double?.self, at: i) }
-    func int(_ i: Int) throws -> Int { try decode(Int.self, at: i) }
-    func int64(_ i: Int) throws -> Int64 { try decode(Int64.self, at: i) }
-    func bool(_ i: Int) throws -> Bool { try decode(Bool.self, at: i) }
+    public func string(_ i: Int) throws -> String { try decode(String.self, at: i) }
+    public func optionalString(_ i: Int) throws -> String? { try decode(String?.self, at: i) }
+    public func double(_ i: Int) throws -> Double { try decode(Double.self, at: i) }
+    public func optionalDouble(_ i: Int) throws -> Double? { try decode(Double?.self, at: i) }
+    public func int(_ i: Int) throws -> Int { try decode(Int.self, at: i) }
+    public func int64(_ i: Int) throws -> Int64 { try decode(Int64.self, at: i) }
+    public func bool(_ i: Int) throws -> Bool { try decode(Bool.self, at: i) }
 }
 
 extension PostgresRow: StoreRow {
-    func string(_ i: Int) throws -> String { try decode(String.self, at: i) }
-    func optionalString(_ i: Int) throws -> String? { try decode(String?.self, at: i) }
-    func double(_ i: Int) throws -> Double { try decode(Double.self, at: i) }
-    func optionalDouble(_ i: Int) throws -> Double? { try decode(Double?.self, at: i) }
-    func int(_ i: Int) throws -> Int { try decode(Int.self, at: i) }
-    func int64(_ i: Int) throws -> Int64 { try decode(Int64.self, at: i) }
-    func bool(_ i: Int) throws -> Bool { try decode(Bool.self, at: i) }
+    public func string(_ i: Int) throws -> String { try decode(String.self, at: i) }
+    public func optionalString(_ i: Int) throws -> String? { try decode(String?.self, at: i) }
+    public func double(_ i: Int) throws -> Double { try decode(Double.self, at: i) }
+    public func optionalDouble(_ i: Int) throws -> Double? { try decode(Double?.self, at: i) }
+    public func int(_ i: Int) throws -> Int { try decode(Int.self, at: i) }
+    public func int64(_ i: Int) throws -> Int64 { try decode(Int64.self, at: i) }
+    public func bool(_ i: Int) throws -> Bool { try decode(Bool.self, at: i) }
 }
 
 extension JobRecord {
-    /// Columns: `SQLiteStore.jobColumns` / `PostgresStore.jobColumns`.
+    /// Columns: `SQLRepository.jobColumns`.
     init(row r: some StoreRow) throws {
         self.init(
             id: try r.string(0), type: try r.string(1), queue: try r.string(2), status: JobStatus(rawValue: try r.string(3)) ?? .failed,
@@ -75,5 +75,18 @@ extension ProductForecastRow {
             lower80: try r.optionalDouble(4), upper80: try r.optionalDouble(5), lowerBound: try r.optionalDouble(6),
             upperBound: try r.optionalDouble(7), reconciliation: try r.string(8), base: try r.string(9), createdAt: try r.string(10),
             batchNum: try r.optionalString(11))
+    }
+}
+
+extension UploadRecord {
+    /// Columns: `SQLRepository.uploadColumns`.
+    init(row r: some StoreRow) throws {
+        self.init(
+            batchNum: try r.string(0), originalFilename: try r.string(1), storedFilename: try r.string(2), fileHash: try r.string(3),
+            uploadedAt: try r.string(4), numTotalRows: try r.int(5), numMissingRows: try r.int(6), numImputedRows: try r.int(7),
+            numInsertedRows: try r.int(8), numUpdatedRows: try r.int(9), status: BatchStatus(rawValue: try r.string(10)) ?? .failed,
+            errorLog: try r.optionalString(11), uploadSeq: try r.int64(12), numUnchangedRows: try r.int(13),
+            numRejectedRows: try r.int(14), numRepeatedRows: try r.int(15), onError: OnError(rawValue: try r.string(16)) ?? .fail,
+            processedAt: try r.optionalString(17))
     }
 }

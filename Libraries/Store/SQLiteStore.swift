@@ -3,7 +3,7 @@ import Logging
 import SQLite
 
 /// The embedded store on a SQLite file (WAL) through the `SQLite` wrapper; same behaviour as `PostgresStore`.
-public final class SQLiteStore: Store {
+public final class SQLiteStore: SQLRepository {
     public let dialect = StoreDialect.sqlite
     let db: SQLiteDatabase
     let logger: Logger
@@ -14,11 +14,9 @@ public final class SQLiteStore: Store {
         self.logger = logger
     }
 
-    public func shutdown() async { await db.close() }
+    public var database: SQLiteDatabase { db }
 
-    public func ping() async throws {
-        _ = try await db.withConnection { try $0.query("SELECT 1") }
-    }
+    public func shutdown() async { await db.close() }
 
     @discardableResult
     public func migrate() async throws -> [String] {
@@ -48,26 +46,6 @@ public final class SQLiteStore: Store {
 
     // MARK: uploads
 
-    static let uploadColumns = """
-        batch_num, original_filename, stored_filename, file_hash, uploaded_at,
-        num_total_rows, num_missing_rows, num_imputed_rows, num_inserted_rows, num_updated_rows,
-        status, error_log, upload_seq, num_unchanged_rows, num_rejected_rows, num_repeated_rows, on_error, processed_at
-        """
-
-    static func decodeUpload(_ r: SQLiteRow) throws -> UploadRecord {
-        UploadRecord(
-            batchNum: try r.decode(String.self, at: 0), originalFilename: try r.decode(String.self, at: 1),
-            storedFilename: try r.decode(String.self, at: 2), fileHash: try r.decode(String.self, at: 3),
-            uploadedAt: try r.decode(String.self, at: 4), numTotalRows: try r.decode(Int.self, at: 5),
-            numMissingRows: try r.decode(Int.self, at: 6), numImputedRows: try r.decode(Int.self, at: 7),
-            numInsertedRows: try r.decode(Int.self, at: 8), numUpdatedRows: try r.decode(Int.self, at: 9),
-            status: BatchStatus(rawValue: try r.decode(String.self, at: 10)) ?? .failed,
-            errorLog: try r.decode(String?.self, at: 11), uploadSeq: try r.decode(Int64.self, at: 12),
-            numUnchangedRows: try r.decode(Int.self, at: 13), numRejectedRows: try r.decode(Int.self, at: 14),
-            numRepeatedRows: try r.decode(Int.self, at: 15), onError: OnError(rawValue: try r.decode(String.self, at: 16)) ?? .fail,
-            processedAt: try r.decode(String?.self, at: 17))
-    }
-
     public func insertUpload(_ u: NewUpload, job: NewJob) async throws -> UploadInsertResult {
         try await db.withTransaction { conn in
             // A failed batch does not count: its file may be uploaded again (the unique index skips failed rows too).
@@ -84,24 +62,9 @@ public final class SQLiteStore: Store {
                 if let first = again.first { return .duplicate(batchNum: try first.decode(String.self, at: 0)) }
                 throw error
             }
-            try Self.insertJob(conn, job)
-            let rows = try conn.query("SELECT \(unescaped: Self.uploadColumns) FROM upload_metadata WHERE batch_num = \(u.batchNum)")
-            return .accepted(try Self.decodeUpload(rows[0]))
-        }
-    }
-
-    public func upload(batchNum: String) async throws -> UploadRecord? {
-        try await db.withConnection { conn in
-            try conn.query("SELECT \(unescaped: Self.uploadColumns) FROM upload_metadata WHERE batch_num = \(batchNum)").first.map(Self.decodeUpload)
-        }
-    }
-
-    public func uploads(limit: Int, offset: Int) async throws -> [UploadRecord] {
-        try await db.withConnection { conn in
-            try conn.query("""
-                SELECT \(unescaped: Self.uploadColumns) FROM upload_metadata
-                ORDER BY uploaded_at DESC, upload_seq DESC LIMIT \(limit) OFFSET \(offset)
-                """).map(Self.decodeUpload)
+            try self.insertJob(conn, job)
+            let rows = try conn.query("SELECT \(unescaped: self.uploadColumns) FROM upload_metadata WHERE batch_num = \(u.batchNum)")
+            return .accepted(try UploadRecord(row: rows[0]))
         }
     }
 
@@ -198,7 +161,7 @@ public final class SQLiteStore: Store {
                 WHERE i.date = f.date AND i.product_id = f.product_id AND i.category = f.category AND i.upload_seq < \(seq)
                 """)
             let jobs = ForecastJobs.make(batchNum: batchNum, categories: counters.categories)
-            for job in jobs { try Self.insertJob(conn, job) }
+            for job in jobs { try self.insertJob(conn, job) }
             let log: String? = summary.errors.isEmpty ? nil : PostgresStore.errorLog(summary)
             _ = try conn.execute("""
                 UPDATE upload_metadata SET status = 'completed', processed_at = \(unescaped: Self.now), error_log = \(log),
@@ -230,101 +193,6 @@ public final class SQLiteStore: Store {
 
     // MARK: queries
 
-    public func invoices(_ q: InvoiceQuery) async throws -> [InvoiceRow] {
-        var sql: SQLiteQuery = """
-            SELECT date, product_id, category, CAST(sales AS REAL), is_imputed, batch_num, file_hash,
-                   substr(created_at, 1, 19) || 'Z', substr(updated_at, 1, 19) || 'Z', version
-            FROM invoice_data WHERE 1
-            """
-        Self.appendFilters(q, to: &sql)
-        sql.append(q.order == .newestFirst ? " ORDER BY date DESC, category, product_id" : " ORDER BY date, category, product_id")
-        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
-        let query = sql
-        return try await db.withConnection { conn in
-            try conn.query(query).map { r in
-                InvoiceRow(
-                    date: try r.decode(String.self, at: 0), productID: try r.decode(String.self, at: 1),
-                    category: try r.decode(String.self, at: 2), sales: try r.decode(Double.self, at: 3),
-                    isImputed: try r.decode(Bool.self, at: 4), batchNum: try r.decode(String.self, at: 5),
-                    fileHash: try r.decode(String.self, at: 6), createdAt: try r.decode(String.self, at: 7),
-                    updatedAt: try r.decode(String.self, at: 8), version: try r.decode(Int.self, at: 9))
-            }
-        }
-    }
-
-    public func invoiceCount(_ q: InvoiceQuery) async throws -> Int {
-        var sql: SQLiteQuery = "SELECT count(*) FROM invoice_data WHERE 1"
-        Self.appendFilters(q, to: &sql)
-        let query = sql
-        return try await db.withConnection { conn in
-            try conn.query(query).first.map { try $0.decode(Int.self, at: 0) } ?? 0
-        }
-    }
-
-    public func invoiceDataVersion() async throws -> String {
-        try await db.withConnection { conn in
-            try conn.query("SELECT count(*) || ':' || coalesce(max(processed_at), '') FROM upload_metadata WHERE status = 'completed'")
-                .first.map { try $0.decode(String.self, at: 0) } ?? ""
-        }
-    }
-
-    /// The WHERE terms of an invoice query, after a `WHERE 1`.
-    static func appendFilters(_ q: InvoiceQuery, to sql: inout SQLiteQuery) {
-        if let c = q.category { sql.append(" AND category = \(c)") }
-        if let p = q.productID { sql.append(" AND product_id = \(p)") }
-        if let b = q.batchNum { sql.append(" AND batch_num = \(b)") }
-        if let s = q.startDate { sql.append(" AND date >= \(s)") }
-        if let e = q.endDate { sql.append(" AND date <= \(e)") }
-    }
-
-    /// One page of forecasts, by model (`forecast_data`, key `model_type`) or by product (`product_forecast_data`,
-    /// key `product_id`): the category, key and date filters, the order (newest day first for seed 003), the page.
-    static func appendForecastPage(_ q: ForecastQuery, key: String, value: String?, to sql: inout SQLiteQuery) {
-        if let c = q.category { sql.append(" AND category = \(c)") }
-        if let v = value { sql.append(" AND \(unescaped: key) = \(v)") }
-        if let s = q.startDate { sql.append(" AND forecast_date >= \(s)") }
-        if let e = q.endDate { sql.append(" AND forecast_date <= \(e)") }
-        sql.append(q.order == .newestFirst ? " ORDER BY forecast_date DESC, category, \(unescaped: key)" : " ORDER BY category, \(unescaped: key), forecast_date")
-        sql.append(" LIMIT \(q.limit) OFFSET \(q.offset)")
-    }
-
-    public func forecasts(_ q: ForecastQuery) async throws -> [ForecastRow] {
-        var sql: SQLiteQuery = """
-            SELECT id, forecast_date, category, model_type, CAST(forecast_value AS REAL), CAST(lower_bound AS REAL),
-                   CAST(upper_bound AS REAL), substr(created_at, 1, 19) || 'Z', batch_num, CAST(lower_80 AS REAL), CAST(upper_80 AS REAL)
-            FROM forecast_data WHERE 1
-            """
-        Self.appendForecastPage(q, key: "model_type", value: q.modelType?.rawValue, to: &sql)
-        let query = sql
-        return try await db.withConnection { conn in
-            try conn.query(query).map { r in
-                try ForecastRow(row: r)
-            }
-        }
-    }
-
-    public func accuracy(category: String?) async throws -> [AccuracyRecord] {
-        var sql: SQLiteQuery = """
-            SELECT category, model_type, smape, mase, coverage_80, coverage_95, windows, is_best, form, error,
-                   substr(fitted_at, 1, 19) || 'Z'
-            FROM forecast_accuracy WHERE 1
-            """
-        if let category { sql.append(" AND category = \(category)") }
-        sql.append(" ORDER BY category, model_type")
-        let query = sql
-        return try await db.withConnection { conn in
-            try conn.query(query).map { r in
-                try AccuracyRecord(row: r)
-            }
-        }
-    }
-
-    public func categories() async throws -> [String] {
-        try await db.withConnection { conn in
-            try conn.query("SELECT DISTINCT category FROM invoice_data ORDER BY 1").map { try $0.decode(String.self, at: 0) }
-        }
-    }
-
     public func categorySeries(_ category: String) async throws -> CategorySeries {
         try await db.withConnection { conn in
             let rows = try conn.query("SELECT date, sum(sales) FROM invoice_data WHERE category = \(category) GROUP BY date ORDER BY date")
@@ -340,12 +208,6 @@ public final class SQLiteStore: Store {
                 },
                 totals: try rows.map { try $0.decode(Double.self, at: 1) },
                 fingerprint: try fp[0].decode(String.self, at: 0))
-        }
-    }
-
-    public func forecastFingerprint(category: String) async throws -> String? {
-        try await db.withConnection { conn in
-            try conn.query("SELECT data_fingerprint FROM forecast_runs WHERE category = \(category)").first.map { try $0.decode(String.self, at: 0) }
         }
     }
 
@@ -391,100 +253,4 @@ public final class SQLiteStore: Store {
 
     // MARK: jobs
 
-    static func insertJob(_ conn: SQLiteConnection, _ job: NewJob) throws {
-        _ = try conn.execute("""
-            INSERT INTO jobs (id, type, queue, payload, request_id) VALUES (\(job.id), \(job.type), \(job.queue), \(job.payload), \(job.requestID))
-            ON CONFLICT (id) DO NOTHING
-            """)
-    }
-
-    public func createJob(_ job: NewJob) async throws -> Bool {
-        try await db.withTransaction { conn in
-            try Self.insertJob(conn, job)
-            return conn.changes == 1
-        }
-    }
-
-    static let jobColumns = """
-        id, type, queue, status, progress, attempts, payload, result, error, request_id, created_at, updated_at, started_at, finished_at
-        """
-
-    static func decodeJob(_ r: SQLiteRow) throws -> JobRecord { try JobRecord(row: r) }
-
-    public func job(id: String) async throws -> JobRecord? {
-        try await db.withConnection { conn in
-            try conn.query("SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE id = \(id)").first.map(Self.decodeJob)
-        }
-    }
-
-    public func jobs(type: String?, status: JobStatus?, limit: Int, offset: Int) async throws -> [JobRecord] {
-        var sql: SQLiteQuery = "SELECT \(unescaped: Self.jobColumns) FROM jobs WHERE 1"
-        if let type { sql.append(" AND type = \(type)") }
-        if let status { sql.append(" AND status = \(status.rawValue)") }
-        sql.append(" ORDER BY created_at DESC, id LIMIT \(limit) OFFSET \(offset)")
-        let query = sql
-        return try await db.withConnection { conn in try conn.query(query).map(Self.decodeJob) }
-    }
-
-    public func jobStarted(id: String, attempt: Int) async throws {
-        _ = try await db.withConnection { conn in
-            try conn.execute("""
-                UPDATE jobs SET status = CASE WHEN status IN ('completed', 'skipped') THEN status ELSE 'running' END,
-                    attempts = max(attempts, \(attempt + 1)), started_at = coalesce(started_at, \(unescaped: Self.now)),
-                    updated_at = \(unescaped: Self.now)
-                WHERE id = \(id)
-                """)
-        }
-    }
-
-    public func jobProgress(id: String, progress: Double) async throws {
-        _ = try await db.withConnection { conn in
-            try conn.execute("UPDATE jobs SET progress = \(progress), updated_at = \(unescaped: Self.now) WHERE id = \(id)")
-        }
-    }
-
-    public func jobFinished(id: String, status: JobStatus, result: String?, error: String?) async throws {
-        _ = try await db.withConnection { conn in
-            try conn.execute("""
-                UPDATE jobs SET status = \(status.rawValue), result = coalesce(\(result), result), error = \(error),
-                    progress = CASE WHEN \(status.rawValue) IN ('completed', 'skipped') THEN 1 ELSE progress END,
-                    finished_at = \(unescaped: Self.now), updated_at = \(unescaped: Self.now)
-                WHERE id = \(id) AND status NOT IN ('completed', 'skipped')
-                """)
-        }
-    }
-
-    public func jobRetrying(id: String, error: String) async throws {
-        _ = try await db.withConnection { conn in
-            try conn.execute("UPDATE jobs SET status = 'queued', error = \(error), updated_at = \(unescaped: Self.now) WHERE id = \(id) AND status = 'running'")
-        }
-    }
-
-    public func unfinishedJobs(idleFor seconds: Double, limit: Int) async throws -> [JobRecord] {
-        try await db.withConnection { conn in
-            try conn.query("""
-                SELECT \(unescaped: Self.jobColumns) FROM jobs
-                WHERE status IN ('queued', 'running')
-                  AND updated_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || \(seconds) || ' seconds')
-                ORDER BY created_at LIMIT \(limit)
-                """).map(Self.decodeJob)
-        }
-    }
-
-    public func touchJobs(ids: [String]) async throws {
-        guard !ids.isEmpty else { return }
-        try await db.withTransaction { conn in
-            for id in ids { _ = try conn.execute("UPDATE jobs SET updated_at = \(unescaped: Self.now) WHERE id = \(id)") }
-        }
-    }
-
-    public func jobCounts() async throws -> [String: Int] {
-        try await db.withConnection { conn in
-            var out: [String: Int] = [:]
-            for r in try conn.query("SELECT status, count(*) FROM jobs GROUP BY status") {
-                out[try r.decode(String.self, at: 0)] = try r.decode(Int.self, at: 1)
-            }
-            return out
-        }
-    }
 }
