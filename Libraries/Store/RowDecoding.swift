@@ -9,6 +9,7 @@ public protocol StoreRow {
     func optionalString(_ i: Int) throws -> String?
     func double(_ i: Int) throws -> Double
     func optionalDouble(_ i: Int) throws -> Double?
+    func optionalInt(_ i: Int) throws -> Int?
     func int(_ i: Int) throws -> Int
     func int64(_ i: Int) throws -> Int64
     func bool(_ i: Int) throws -> Bool
@@ -20,6 +21,7 @@ extension SQLiteRow: StoreRow {
     public func double(_ i: Int) throws -> Double { try decode(Double.self, at: i) }
     public func optionalDouble(_ i: Int) throws -> Double? { try decode(Double?.self, at: i) }
     public func int(_ i: Int) throws -> Int { try decode(Int.self, at: i) }
+    public func optionalInt(_ i: Int) throws -> Int? { try decode(Int?.self, at: i) }
     public func int64(_ i: Int) throws -> Int64 { try decode(Int64.self, at: i) }
     public func bool(_ i: Int) throws -> Bool { try decode(Bool.self, at: i) }
 }
@@ -30,6 +32,7 @@ extension PostgresRow: StoreRow {
     public func double(_ i: Int) throws -> Double { try decode(Double.self, at: i) }
     public func optionalDouble(_ i: Int) throws -> Double? { try decode(Double?.self, at: i) }
     public func int(_ i: Int) throws -> Int { try decode(Int.self, at: i) }
+    public func optionalInt(_ i: Int) throws -> Int? { try decode(Int?.self, at: i) }
     public func int64(_ i: Int) throws -> Int64 { try decode(Int64.self, at: i) }
     public func bool(_ i: Int) throws -> Bool { try decode(Bool.self, at: i) }
 }

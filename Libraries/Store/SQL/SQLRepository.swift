@@ -141,10 +141,6 @@ extension SQLRepository {
             """) { (try $0.string(0), try $0.string(1)) }.map { (modelType: $0.0, member: $0.1) }
     }
 
-    public func releaseForecastLease(category: String, owner: String) async throws {
-        try await database.run("DELETE FROM forecast_leases WHERE category = \(category) AND owner = \(owner)")
-    }
-
     // MARK: jobs
 
     var jobColumns: String {

@@ -82,4 +82,56 @@ extension StoreDialect {
         case .sqlite: "SELECT value FROM json_each(\(list))"
         }
     }
+
+    // Expiry times (leases, schedule sessions, quota events): PostgreSQL keeps them as timestamptz, SQLite as Unix
+    // seconds (a REAL), so comparisons are plain arithmetic there.
+
+    /// The current time in the form expiry columns hold.
+    var clock: String {
+        switch self {
+        case .postgres: "now()"
+        case .sqlite: "((julianday('now') - 2440587.5) * 86400.0)"
+        }
+    }
+
+    /// `seconds` from now (negative: ago), in the form expiry columns hold.
+    func clock(plus seconds: Double) -> StoreSQL {
+        switch self {
+        case .postgres: "now() + make_interval(secs => \(seconds))"
+        case .sqlite: "\(unescaped: clock) + \(seconds)"
+        }
+    }
+
+    /// An expiry column as Unix seconds.
+    func unixSeconds(_ column: String) -> String {
+        switch self {
+        case .postgres: "extract(epoch FROM \(column))::float8"
+        case .sqlite: column
+        }
+    }
+
+    /// A Unix time as a timestamp comparable with the dialect's stored timestamps (`now`'s form).
+    func instant(unixSeconds seconds: Double) -> StoreSQL {
+        switch self {
+        case .postgres: "to_timestamp(\(seconds))"
+        case .sqlite: "strftime('%Y-%m-%dT%H:%M:%fZ', \(seconds), 'unixepoch')"
+        }
+    }
+
+    /// Serialises the transaction with others naming `key` until it ends. SQLite needs none: its writing
+    /// transactions (`BEGIN IMMEDIATE`) already run one at a time.
+    func transactionLock(_ key: String) -> StoreSQL? {
+        switch self {
+        case .postgres: "SELECT pg_advisory_xact_lock(hashtext(\(key)))"
+        case .sqlite: nil
+        }
+    }
+
+    /// Locks the rows a SELECT reads until the transaction ends (SQLite: the transaction's own write lock does).
+    var forUpdate: String {
+        switch self {
+        case .postgres: " FOR UPDATE"
+        case .sqlite: ""
+        }
+    }
 }
