@@ -7,7 +7,7 @@ public final class SQLiteStore: SQLRepository {
     public let dialect = StoreDialect.sqlite
     let db: SQLiteDatabase
     let logger: Logger
-    static let now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    static let now = StoreDialect.sqlite.now
 
     public init(path: String, logger: Logger) throws {
         self.db = try SQLiteDatabase(path: path)
