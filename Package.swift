@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests", swiftSettings: strict),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], path: "Tests/RedisTests", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], path: "Tests/SQLiteTests", swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "TestSupport"], path: "Tests/StoreTests", swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "SQLite", "TestSupport"], path: "Tests/StoreTests", swiftSettings: strict),
         .testTarget(
             name: "JobsTests",
             dependencies: [
