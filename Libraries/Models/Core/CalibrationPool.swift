@@ -25,6 +25,10 @@ public struct CalibrationPool: Sendable, Equatable, Codable {
     public private(set) var divisors: [Double] = []
     /// The log root mean square of each member's scores.
     public private(set) var logScales: [Double] = []
+    /// Each score over its divisor's share of the scale (`score / divisor^ownWeight`), sorted: the quantiles a
+    /// multiplier reads, kept in order as members join so that a multiplier is a look-up rather than a sort of the
+    /// whole pool (a forecast asks for one per level, per backtest window, per model). Derived, so not encoded.
+    private var ordered: [Double] = []
 
     /// The weight of a series' own scale against the pool's typical one (a geometric mean).
     public static let ownWeight = 0.5
@@ -36,6 +40,43 @@ public struct CalibrationPool: Sendable, Equatable, Codable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey { case scores, divisors, logScales }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        scores = try c.decode([Double].self, forKey: .scores)
+        divisors = try c.decode([Double].self, forKey: .divisors)
+        logScales = try c.decode([Double].self, forKey: .logScales)
+        guard scores.count == divisors.count else {
+            throw DecodingError.dataCorruptedError(forKey: .divisors, in: c, debugDescription: "\(divisors.count) divisors for \(scores.count) scores")
+        }
+        ordered = Self.normalised(scores, divisors).sorted()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(scores, forKey: .scores)
+        try c.encode(divisors, forKey: .divisors)
+        try c.encode(logScales, forKey: .logScales)
+    }
+
+    static func normalised(_ scores: some Sequence<Double>, _ divisors: some Sequence<Double>) -> [Double] {
+        zip(scores, divisors).map { s, d in s / pow(d, ownWeight) }
+    }
+
+    /// Two sorted arrays as one, in order.
+    static func merged(_ a: [Double], _ b: [Double]) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] <= b[j] { out.append(a[i]); i += 1 } else { out.append(b[j]); j += 1 }
+        }
+        out += a[i...]
+        out += b[j...]
+        return out
+    }
+
     public var members: Int { logScales.count }
     public var count: Int { scores.count }
 
@@ -45,6 +86,7 @@ public struct CalibrationPool: Sendable, Equatable, Codable {
         let horizon = calibration.windows.map(\.count).max() ?? 0
         guard let rms = calibration.rootMeanSquare, rms > 0, rms.isFinite else { return }
         logScales.append(log(rms))
+        let first = scores.count
         let windows = calibration.windows
         for (j, window) in windows.enumerated() {
             var sum = 0.0, n = 0
@@ -59,6 +101,8 @@ public struct CalibrationPool: Sendable, Equatable, Codable {
                 divisors.append(divisor)
             }
         }
+        let added = Self.normalised(scores[first...], divisors[first...]).sorted()
+        ordered = Self.merged(ordered, added)
     }
 
     /// Adds every member of `other`.
@@ -66,6 +110,7 @@ public struct CalibrationPool: Sendable, Equatable, Codable {
         scores += other.scores
         divisors += other.divisors
         logScales += other.logScales
+        ordered = Self.merged(ordered, other.ordered)
     }
 
     static func overlap(_ a: IntervalCalibration.Window, _ b: IntervalCalibration.Window, horizon: Int) -> Bool {
@@ -79,10 +124,9 @@ public struct CalibrationPool: Sendable, Equatable, Codable {
         guard count >= Self.minimumRatios, members >= Self.minimumMembers, level > 0, level < 100,
               calibration.count >= Self.minimumOwnScores, let own = calibration.rootMeanSquare, own > 0, own.isFinite
         else { return nil }
-        let typical = exp(Statistics.mean(logScales))
-        let w = Self.ownWeight
-        let ratios = zip(scores, divisors).map { s, d in s / (pow(d, w) * pow(typical, 1 - w)) }.sorted()
-        return Statistics.quantile(sorted: ratios, level / 100) * pow(own, w) * pow(typical, 1 - w)
+        // The ratios are s / (d^w · G^(1−w)) for the pool's typical scale G, and the multiplier their quantile
+        // times own^w · G^(1−w): G divides every ratio alike, so it leaves their order alone and cancels.
+        return Statistics.quantile(sorted: ordered, level / 100) * pow(own, Self.ownWeight)
     }
 }
 

@@ -107,4 +107,43 @@ import Testing
         #expect(share(pooled.c80) > 0.76 && share(pooled.c80) < 0.84, "pooled 80 %: \(share(pooled.c80))")
         #expect(share(own.c95) < 0.93, "own 95 %: \(share(own.c95)), pooled \(share(pooled.c95))")
     }
+
+    @Test func aPoolMergedFromMembersOrDecodedFromJSONGivesTheSameMultipliersAsOneBuiltByAdding() throws {
+        // Members of differing scales and window counts, so their ratios interleave when merged.
+        var members: [IntervalCalibration] = []
+        for k in 0..<12 {
+            let n = 4 + k % 3
+            let scores: [Double] = (0..<n).map { (i: Int) -> Double in Double((i * 7 + k * 3) % 11 + 1) * Double(1 + k % 4) }
+            members.append(Self.member(scores, origins: Array(0..<n)))
+        }
+        var added = CalibrationPool()
+        for m in members { added.add(m) }
+        var merged = CalibrationPool()
+        for m in members.reversed() {
+            var one = CalibrationPool()
+            one.add(m)
+            merged.merge(one)
+        }
+        let decoded = try JSONDecoder().decode(CalibrationPool.self, from: JSONEncoder().encode(added))
+        #expect(decoded == added)
+        // The encoding is the three arrays a stored member has always had, and nothing derived.
+        let keys = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(added)) as? [String: Any]).keys
+        #expect(Set(keys) == ["scores", "divisors", "logScales"])
+        // The multiplier by its definition: the sorted ratios s / (d^w · G^(1−w)), their quantile times own^w · G^(1−w).
+        let w = CalibrationPool.ownWeight
+        let g = exp(added.logScales.reduce(0, +) / Double(added.logScales.count))
+        let ratios = zip(added.scores, added.divisors).map { $0 / (pow($1, w) * pow(g, 1 - w)) }.sorted()
+        for level in [50.0, 80, 95, 99] {
+            let series = members[5]
+            let byDefinition = Statistics.quantile(sorted: ratios, level / 100) * pow(series.rootMeanSquare!, w) * pow(g, 1 - w)
+            for pool in [added, merged, decoded] {
+                let m: Double = try #require(pool.multiplier(for: series, level: level))
+                let error: Double = abs(m - byDefinition)
+                #expect(error < 1e-9 * byDefinition, "\(level): \(m) against \(byDefinition)")
+            }
+        }
+        // A stored member whose arrays disagree is refused, not read as a shorter pool.
+        let bad = #"{"scores":[1,2],"divisors":[1],"logScales":[0]}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(CalibrationPool.self, from: Data(bad.utf8)) }
+    }
 }
