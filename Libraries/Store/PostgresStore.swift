@@ -257,46 +257,6 @@ public final class PostgresStore: SQLRepository {
         }
     }
 
-    public func saveForecasts(
-        category: String, fingerprint: String, lastDate: String,
-        forecasts: [CategoryForecast], accuracy: [AccuracyRecord], batchNum: String?, notes: String?
-    ) async throws {
-        try await client.withTransaction { conn in
-            for f in forecasts {
-                let dates = f.points.map(\.date)
-                for (k, p) in f.points.enumerated() {
-                    let band = f.band80?[k]
-                    _ = try conn.execute("""
-                        INSERT INTO forecast_data (forecast_date, category, model_type, forecast_value, lower_bound, upper_bound, lower_80, upper_80, batch_num)
-                        VALUES (\(p.date)::date, \(category), \(f.modelType.rawValue), \(Money.format(p.value))::numeric,
-                                \(Money.format(p.lower))::numeric, \(Money.format(p.upper))::numeric,
-                                \(band.map { Money.format($0.lower) })::numeric, \(band.map { Money.format($0.upper) })::numeric, \(batchNum))
-                        ON CONFLICT (forecast_date, category, model_type) DO UPDATE SET
-                            forecast_value = EXCLUDED.forecast_value, lower_bound = EXCLUDED.lower_bound,
-                            upper_bound = EXCLUDED.upper_bound, lower_80 = EXCLUDED.lower_80, upper_80 = EXCLUDED.upper_80,
-                            batch_num = EXCLUDED.batch_num, created_at = now()
-                        """)
-                }
-                _ = try conn.execute("""
-                    DELETE FROM forecast_data WHERE category = \(category) AND model_type = \(f.modelType.rawValue)
-                    AND NOT (forecast_date::text = ANY (string_to_array(\(dates.joined(separator: ",")), ',')))
-                    """)
-            }
-            _ = try conn.execute("DELETE FROM forecast_accuracy WHERE category = \(category)")
-            for a in accuracy {
-                _ = try conn.execute("""
-                    INSERT INTO forecast_accuracy (category, model_type, smape, mase, coverage_80, coverage_95, windows, is_best, form, error, calibration)
-                    VALUES (\(category), \(a.modelType), \(a.smape), \(a.mase), \(a.coverage80), \(a.coverage95),
-                            \(a.windows), \(a.isBest), \(a.form), \(a.error), \(a.calibration))
-                    """)
-            }
-            _ = try conn.execute("""
-                INSERT INTO forecast_runs (category, data_fingerprint, last_date, notes) VALUES (\(category), \(fingerprint), \(lastDate)::date, \(notes))
-                ON CONFLICT (category) DO UPDATE SET data_fingerprint = EXCLUDED.data_fingerprint,
-                    last_date = EXCLUDED.last_date, notes = EXCLUDED.notes, fitted_at = now()
-                """)
-        }
-    }
 
     /// Refreshes invoice_data's planner statistics once the table has doubled (in pages) since the last ANALYZE,
     /// instead of waiting for autovacuum's next round (a minute apart). A backlog loaded into a young table

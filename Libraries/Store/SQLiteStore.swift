@@ -211,45 +211,6 @@ public final class SQLiteStore: SQLRepository {
         }
     }
 
-    public func saveForecasts(
-        category: String, fingerprint: String, lastDate: String,
-        forecasts: [CategoryForecast], accuracy: [AccuracyRecord], batchNum: String?, notes: String?
-    ) async throws {
-        try await db.withTransaction { conn in
-            for f in forecasts {
-                for (k, p) in f.points.enumerated() {
-                    let band = f.band80?[k]
-                    _ = try conn.execute("""
-                        INSERT INTO forecast_data (forecast_date, category, model_type, forecast_value, lower_bound, upper_bound, lower_80, upper_80, batch_num)
-                        VALUES (\(p.date), \(category), \(f.modelType.rawValue), \(Money.round(p.value)), \(Money.round(p.lower)), \(Money.round(p.upper)),
-                                \(band.map { Money.round($0.lower) }), \(band.map { Money.round($0.upper) }), \(batchNum))
-                        ON CONFLICT (forecast_date, category, model_type) DO UPDATE SET
-                            forecast_value = excluded.forecast_value, lower_bound = excluded.lower_bound,
-                            upper_bound = excluded.upper_bound, lower_80 = excluded.lower_80, upper_80 = excluded.upper_80,
-                            batch_num = excluded.batch_num, created_at = \(unescaped: Self.now)
-                        """)
-                }
-                let first = f.points.first?.date ?? "", last = f.points.last?.date ?? ""
-                _ = try conn.execute("""
-                    DELETE FROM forecast_data WHERE category = \(category) AND model_type = \(f.modelType.rawValue)
-                    AND (forecast_date < \(first) OR forecast_date > \(last))
-                    """)
-            }
-            _ = try conn.execute("DELETE FROM forecast_accuracy WHERE category = \(category)")
-            for a in accuracy {
-                _ = try conn.execute("""
-                    INSERT INTO forecast_accuracy (category, model_type, smape, mase, coverage_80, coverage_95, windows, is_best, form, error, calibration)
-                    VALUES (\(category), \(a.modelType), \(a.smape), \(a.mase), \(a.coverage80), \(a.coverage95),
-                            \(a.windows), \(a.isBest), \(a.form), \(a.error), \(a.calibration))
-                    """)
-            }
-            _ = try conn.execute("""
-                INSERT INTO forecast_runs (category, data_fingerprint, last_date, notes) VALUES (\(category), \(fingerprint), \(lastDate), \(notes))
-                ON CONFLICT (category) DO UPDATE SET data_fingerprint = excluded.data_fingerprint,
-                    last_date = excluded.last_date, notes = excluded.notes, fitted_at = \(unescaped: Self.now)
-                """)
-        }
-    }
 
     // MARK: jobs
 

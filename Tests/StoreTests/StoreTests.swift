@@ -253,6 +253,16 @@ struct StoreTests {
         #expect(rows.map(\.forecastValue) == [20, 30, 40])
         #expect(try await store.forecastFingerprint(category: "C") == "f2")
         #expect(try await store.accuracy(category: "C").first?.isBest == true)
+        // A fit whose days have a gap: the day inside the range it no longer forecasts goes too, and amounts and
+        // the 80 % band are kept to the cent.
+        let third = CategoryForecast(
+            modelType: .prophet, points: [("2026-04-02", 12.3456, 1.004, 30.996), ("2026-04-04", 40, 0, 99)],
+            band80: [(5.5551, 20.4449), (30, 50)])
+        try await store.saveForecasts(category: "C", fingerprint: "f3", lastDate: "2026-04-01", forecasts: [third], accuracy: [], batchNum: "b3", notes: nil)
+        let gapped = try await store.forecasts(ForecastQuery(category: "C"))
+        #expect(gapped.map(\.forecastDate) == ["2026-04-02", "2026-04-04"])
+        #expect(gapped.first.map { [$0.forecastValue, $0.lowerBound, $0.upperBound, $0.lower80, $0.upper80] } == [12.35, 1, 31, 5.56, 20.44])
+        #expect(try await store.accuracy(category: "C").isEmpty)
     }
 
     @Test(arguments: Backend.allCases)

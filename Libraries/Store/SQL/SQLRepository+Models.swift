@@ -224,6 +224,52 @@ extension SQLRepository {
         try await database.run("DELETE FROM forecast_leases WHERE category = \(category) AND owner = \(owner)")
     }
 
+    // MARK: saving a fit
+
+    /// A category's fit in one transaction: each model's points upserted and its rows outside them deleted, the
+    /// accuracy replaced, and the run's fingerprint recorded, so a reader sees the old fit or the new one.
+    public func saveForecasts(
+        category: String, fingerprint: String, lastDate: String,
+        forecasts: [CategoryForecast], accuracy: [AccuracyRecord], batchNum: String?, notes: String?
+    ) async throws {
+        let d = dialect
+        try await database.withTransaction { conn in
+            for f in forecasts {
+                for (k, p) in f.points.enumerated() {
+                    let band = f.band80?[k]
+                    try conn.run("""
+                        INSERT INTO forecast_data (forecast_date, category, model_type, forecast_value, lower_bound, upper_bound, lower_80, upper_80, batch_num)
+                        VALUES (\(d.date(p.date)), \(category), \(f.modelType.rawValue), \(d.money(p.value)), \(d.money(p.lower)), \(d.money(p.upper)),
+                                \(d.money(band?.lower)), \(d.money(band?.upper)), \(batchNum))
+                        ON CONFLICT (forecast_date, category, model_type) DO UPDATE SET
+                            forecast_value = excluded.forecast_value, lower_bound = excluded.lower_bound,
+                            upper_bound = excluded.upper_bound, lower_80 = excluded.lower_80, upper_80 = excluded.upper_80,
+                            batch_num = excluded.batch_num, created_at = \(unescaped: d.now)
+                        """)
+                }
+                // The model's days are exactly its points: a day the new fit does not forecast goes, inside the range
+                // (a gap) as well as outside it.
+                try conn.run("""
+                    DELETE FROM forecast_data WHERE category = \(category) AND model_type = \(f.modelType.rawValue)
+                    AND \(unescaped: d.text("forecast_date")) NOT IN (\(d.textRows(f.points.map(\.date))))
+                    """)
+            }
+            try conn.run("DELETE FROM forecast_accuracy WHERE category = \(category)")
+            for a in accuracy {
+                try conn.run("""
+                    INSERT INTO forecast_accuracy (category, model_type, smape, mase, coverage_80, coverage_95, windows, is_best, form, error, calibration)
+                    VALUES (\(category), \(a.modelType), \(a.smape), \(a.mase), \(a.coverage80), \(a.coverage95),
+                            \(a.windows), \(a.isBest), \(a.form), \(a.error), \(a.calibration))
+                    """)
+            }
+            try conn.run("""
+                INSERT INTO forecast_runs (category, data_fingerprint, last_date, notes) VALUES (\(category), \(fingerprint), \(d.date(lastDate)), \(notes))
+                ON CONFLICT (category) DO UPDATE SET data_fingerprint = excluded.data_fingerprint,
+                    last_date = excluded.last_date, notes = excluded.notes, fitted_at = \(unescaped: d.now)
+                """)
+        }
+    }
+
     // MARK: retention
 
     // A forecast expires by when it was computed (`forecast_data.created_at`, set again by every fit that writes

@@ -58,6 +58,14 @@ extension StoreDialect {
         }
     }
 
+    /// A money amount bound for a numeric column, rounded to the cent as stored (PostgreSQL: exact decimal text).
+    func money(_ value: Double?) -> StoreSQL {
+        switch self {
+        case .postgres: "\(value.map(Money.format))::numeric"
+        case .sqlite: "\(value.map(Money.round))"
+        }
+    }
+
     /// The larger of two values.
     var greatest: String {
         switch self {
