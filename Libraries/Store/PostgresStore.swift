@@ -72,14 +72,6 @@ public final class PostgresStore: SQLRepository {
         }
     }
 
-    public func markProcessing(batchNum: String) async throws -> BatchStatus? {
-        let rows = try await client.query("""
-            UPDATE upload_metadata SET status = CASE WHEN status = 'uploaded' THEN 'processing' ELSE status END
-            WHERE batch_num = \(batchNum) RETURNING status
-            """)
-        return try rows.first.flatMap { BatchStatus(rawValue: try $0.decode(String.self, at: 0)) }
-    }
-
     public func ingest(
         batchNum: String,
         produce: @escaping @Sendable (_ emit: (SalesRow) throws -> Void) throws -> ScanSummary

@@ -68,14 +68,6 @@ public final class SQLiteStore: SQLRepository {
         }
     }
 
-    public func markProcessing(batchNum: String) async throws -> BatchStatus? {
-        try await db.withTransaction { conn in
-            _ = try conn.execute("UPDATE upload_metadata SET status = 'processing' WHERE batch_num = \(batchNum) AND status = 'uploaded'")
-            return try conn.query("SELECT status FROM upload_metadata WHERE batch_num = \(batchNum)").first
-                .flatMap { BatchStatus(rawValue: try $0.decode(String.self, at: 0)) }
-        }
-    }
-
     public func ingest(
         batchNum: String,
         produce: @escaping @Sendable (_ emit: (SalesRow) throws -> Void) throws -> ScanSummary

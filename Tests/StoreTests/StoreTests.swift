@@ -240,6 +240,19 @@ struct StoreTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func aBatchMovesToProcessingOnceAndAFinishedOneKeepsItsStatus(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        #expect(try await store.markProcessing(batchNum: "no-such-batch") == nil)
+        _ = try await upload(store, "mp")
+        #expect(try await store.upload(batchNum: "mp")?.status == .uploaded)
+        #expect(try await store.markProcessing(batchNum: "mp") == .processing)
+        #expect(try await store.markProcessing(batchNum: "mp") == .processing)
+        _ = try await ingest(store, "mp", [("2026-01-01", "P1", "A", 5)])
+        #expect(try await store.markProcessing(batchNum: "mp") == .completed)
+        #expect(try await store.upload(batchNum: "mp")?.status == .completed)
+    }
+
+    @Test(arguments: Backend.allCases)
     func forecastsAreReplacedAndStaleRowsRemoved(_ backend: Backend) async throws {
         let store = try await backend.open()
         let first = CategoryForecast(modelType: .prophet, points: (1...3).map { (date: "2026-04-0\($0)", value: Double($0), lower: 0, upper: 9) })

@@ -31,6 +31,15 @@ extension SQLRepository {
         }.first
     }
 
+    /// Moves an uploaded batch to processing and returns its status (any status: a batch a worker already took,
+    /// finished or failed keeps it), nil for no such batch. One statement, so two workers racing see one move.
+    public func markProcessing(batchNum: String) async throws -> BatchStatus? {
+        try await database.query("""
+            UPDATE upload_metadata SET status = CASE WHEN status = 'uploaded' THEN 'processing' ELSE status END
+            WHERE batch_num = \(batchNum) RETURNING status
+            """) { try $0.string(0) }.first.flatMap(BatchStatus.init(rawValue:))
+    }
+
     public func uploads(limit: Int, offset: Int) async throws -> [UploadRecord] {
         try await database.query("""
             SELECT \(unescaped: uploadColumns) FROM upload_metadata
