@@ -232,23 +232,6 @@ public final class PostgresStore: SQLRepository {
 
     // MARK: forecasting
 
-    public func categorySeries(_ category: String) async throws -> CategorySeries {
-        try await client.withConnection { conn in
-            let rows = try conn.query("""
-                SELECT (date - DATE '1970-01-01')::int4, sum(sales)::float8 FROM invoice_data
-                WHERE category = \(category) GROUP BY date ORDER BY date
-                """)
-            let fp = try conn.query("""
-                SELECT count(*)::text || ':' || coalesce(sum(version), 0)::text || ':' || coalesce(sum(sales), 0)::text
-                FROM invoice_data WHERE category = \(category)
-                """)
-            return CategorySeries(
-                days: try rows.map { Int32(try $0.decode(Int.self, at: 0)) },
-                totals: try rows.map { try $0.decode(Double.self, at: 1) },
-                fingerprint: try fp[0].decode(String.self, at: 0))
-        }
-    }
-
 
     /// Refreshes invoice_data's planner statistics once the table has doubled (in pages) since the last ANALYZE,
     /// instead of waiting for autovacuum's next round (a minute apart). A backlog loaded into a young table

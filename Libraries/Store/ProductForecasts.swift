@@ -17,17 +17,6 @@ func groupedByProduct<Row>(_ rows: [Row], _ read: (Row) throws -> (product: Stri
 }
 
 extension SQLiteStore {
-    public func productSeries(_ category: String) async throws -> [ProductSeries] {
-        try await db.withConnection { conn in
-            let rows = try conn.query("SELECT product_id, date, sales FROM invoice_data WHERE category = \(category) ORDER BY product_id, date")
-            return try groupedByProduct(rows) { r in
-                let text = try r.decode(String.self, at: 1)
-                guard let day = DayNumber.parse(text) else { throw StoreError("bad stored date \(text)") }
-                return (try r.decode(String.self, at: 0), day, try r.decode(Double.self, at: 2))
-            }
-        }
-    }
-
     public func saveProductForecasts(category: String, reconciliation: String, products: [ProductForecast], batchNum: String?) async throws {
         try await db.withTransaction { conn in
             _ = try conn.execute("DELETE FROM product_forecast_data WHERE category = \(category)")
@@ -48,16 +37,6 @@ extension SQLiteStore {
 }
 
 extension PostgresStore {
-
-    public func productSeries(_ category: String) async throws -> [ProductSeries] {
-        let rows = try await client.query("""
-            SELECT product_id, (date - DATE '1970-01-01')::int4, sales::float8 FROM invoice_data
-            WHERE category = \(category) ORDER BY product_id, date
-            """)
-        return try groupedByProduct(rows) { r in
-            (try r.decode(String.self, at: 0), Int32(try r.decode(Int.self, at: 1)), try r.decode(Double.self, at: 2))
-        }
-    }
 
     public func saveProductForecasts(category: String, reconciliation: String, products: [ProductForecast], batchNum: String?) async throws {
         try await client.withTransaction { conn in

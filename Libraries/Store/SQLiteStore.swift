@@ -185,24 +185,6 @@ public final class SQLiteStore: SQLRepository {
 
     // MARK: queries
 
-    public func categorySeries(_ category: String) async throws -> CategorySeries {
-        try await db.withConnection { conn in
-            let rows = try conn.query("SELECT date, sum(sales) FROM invoice_data WHERE category = \(category) GROUP BY date ORDER BY date")
-            let fp = try conn.query("""
-                SELECT count(*) || ':' || coalesce(sum(version), 0) || ':' || printf('%.2f', coalesce(sum(sales), 0))
-                FROM invoice_data WHERE category = \(category)
-                """)
-            return CategorySeries(
-                days: try rows.map { r in
-                    let text = try r.decode(String.self, at: 0)
-                    guard let d = DayNumber.parse(text) else { throw StoreError("bad stored date \(text)") }
-                    return d
-                },
-                totals: try rows.map { try $0.decode(Double.self, at: 1) },
-                fingerprint: try fp[0].decode(String.self, at: 0))
-        }
-    }
-
 
     // MARK: jobs
 

@@ -240,6 +240,31 @@ struct StoreTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func aCategorysSeriesIsItsDailyTotalsAndEachProductsDaysAndItsFingerprintFollowsTheRows(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        _ = try await upload(store, "s1")
+        _ = try await ingest(store, "s1", [
+            ("2026-01-02", "P2", "A", 1.25), ("2026-01-01", "P1", "A", 5), ("2026-01-02", "P1", "A", 2.5),
+            ("2026-01-04", "P2", "A", 10), ("2026-01-01", "P9", "B", 99),
+        ])
+        let series = try await store.categorySeries("A")
+        #expect(series.days == [day("2026-01-01"), day("2026-01-02"), day("2026-01-04")])
+        #expect(series.totals == [5, 3.75, 10])
+        // count : versions : sum to the cent, the same text on both backends.
+        #expect(series.fingerprint.hasPrefix("4:") && series.fingerprint.hasSuffix(":18.75"), "\(series.fingerprint)")
+        let products = try await store.productSeries("A")
+        #expect(products.map(\.productID) == ["P1", "P2"])
+        #expect(products.map(\.days) == [[day("2026-01-01"), day("2026-01-02")], [day("2026-01-02"), day("2026-01-04")]])
+        #expect(products.map(\.sales) == [[5, 2.5], [1.25, 10]])
+        // A later upload that changes a day changes the fingerprint; an empty category has one of no rows.
+        _ = try await upload(store, "s2")
+        _ = try await ingest(store, "s2", [("2026-01-04", "P2", "A", 11)])
+        #expect(try await store.categorySeries("A").fingerprint != series.fingerprint)
+        let none = try await store.categorySeries("nothing")
+        #expect(none.days.isEmpty && none.fingerprint.hasPrefix("0:0:"))
+    }
+
+    @Test(arguments: Backend.allCases)
     func aBatchMovesToProcessingOnceAndAFinishedOneKeepsItsStatus(_ backend: Backend) async throws {
         let store = try await backend.open()
         #expect(try await store.markProcessing(batchNum: "no-such-batch") == nil)

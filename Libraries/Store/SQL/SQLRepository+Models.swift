@@ -224,6 +224,37 @@ extension SQLRepository {
         try await database.run("DELETE FROM forecast_leases WHERE category = \(category) AND owner = \(owner)")
     }
 
+    // MARK: series
+
+    /// A category's daily totals, and the fingerprint of its rows (count, versions, sum) that says whether a fit
+    /// of them is still current.
+    public func categorySeries(_ category: String) async throws -> CategorySeries {
+        let d = dialect
+        return try await database.withConnection { conn in
+            let rows = try conn.rows("""
+                SELECT \(unescaped: d.dayNumber("date")), \(unescaped: d.real("sum(sales)")) FROM invoice_data
+                WHERE category = \(category) GROUP BY date ORDER BY date
+                """)
+            let fp = try conn.rows("""
+                SELECT \(unescaped: d.text("count(*)")) || ':' || \(unescaped: d.text("coalesce(sum(version), 0)")) || ':'
+                       || \(unescaped: d.moneyText("coalesce(sum(sales), 0)"))
+                FROM invoice_data WHERE category = \(category)
+                """)
+            return CategorySeries(
+                days: try rows.map { Int32(try $0.int(0)) }, totals: try rows.map { try $0.double(1) },
+                fingerprint: try fp[0].string(0))
+        }
+    }
+
+    /// Each product's daily sales in a category, one series per product.
+    public func productSeries(_ category: String) async throws -> [ProductSeries] {
+        let rows = try await database.query("""
+            SELECT product_id, \(unescaped: dialect.dayNumber("date")), \(unescaped: dialect.real("sales")) FROM invoice_data
+            WHERE category = \(category) ORDER BY product_id, date
+            """) { (product: try $0.string(0), day: Int32(try $0.int(1)), sales: try $0.double(2)) }
+        return groupedByProduct(rows) { $0 }
+    }
+
     // MARK: saving a fit
 
     /// A category's fit in one transaction: each model's points upserted and its rows outside them deleted, the

@@ -58,6 +58,22 @@ extension StoreDialect {
         }
     }
 
+    /// A date column as days since 1970-01-01 (an integer), as the models read a series.
+    func dayNumber(_ column: String) -> String {
+        switch self {
+        case .postgres: "(\(column) - DATE '1970-01-01')::int4"
+        case .sqlite: "CAST(julianday(\(column)) - 2440587.5 AS INTEGER)"
+        }
+    }
+
+    /// A sum of money as text to the cent (a fingerprint's part: PostgreSQL's numeric keeps its two places).
+    func moneyText(_ expression: String) -> String {
+        switch self {
+        case .postgres: "(\(expression))::text"
+        case .sqlite: "printf('%.2f', \(expression))"
+        }
+    }
+
     /// A money amount bound for a numeric column, rounded to the cent as stored (PostgreSQL: exact decimal text).
     func money(_ value: Double?) -> StoreSQL {
         switch self {
