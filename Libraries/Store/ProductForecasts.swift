@@ -2,19 +2,7 @@ import Foundation
 import Postgres
 import SQLite
 
-// Hierarchies (issue 20): each product's sales for the forecast worker, and its reconciled forecasts.
-
-/// Rows of (product, day, sales) in product then day order, as one series per product.
-func groupedByProduct<Row>(_ rows: [Row], _ read: (Row) throws -> (product: String, day: Int32, sales: Double)) rethrows -> [ProductSeries] {
-    var out: [ProductSeries] = []
-    for r in rows {
-        let (product, day, sales) = try read(r)
-        if out.last?.productID != product { out.append(ProductSeries(productID: product, days: [], sales: [])) }
-        out[out.count - 1].days.append(day)
-        out[out.count - 1].sales.append(sales)
-    }
-    return out
-}
+// Hierarchies (issue 20): each product's reconciled forecasts (its sales are read by `SQLRepository.productSeries`).
 
 extension SQLiteStore {
     public func saveProductForecasts(category: String, reconciliation: String, products: [ProductForecast], batchNum: String?) async throws {

@@ -246,13 +246,19 @@ extension SQLRepository {
         }
     }
 
-    /// Each product's daily sales in a category, one series per product.
+    /// Each product's daily sales in a category, one series per product (the rows come in product then day order).
     public func productSeries(_ category: String) async throws -> [ProductSeries] {
         let rows = try await database.query("""
             SELECT product_id, \(unescaped: dialect.dayNumber("date")), \(unescaped: dialect.real("sales")) FROM invoice_data
             WHERE category = \(category) ORDER BY product_id, date
             """) { (product: try $0.string(0), day: Int32(try $0.int(1)), sales: try $0.double(2)) }
-        return groupedByProduct(rows) { $0 }
+        var out: [ProductSeries] = []
+        for (product, day, sales) in rows {
+            if out.last?.productID != product { out.append(ProductSeries(productID: product, days: [], sales: [])) }
+            out[out.count - 1].days.append(day)
+            out[out.count - 1].sales.append(sales)
+        }
+        return out
     }
 
     // MARK: saving a fit
