@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import Workflows
 
 /// Turns what the router could not route into JSON errors: an unknown path is a 404, a known path with
 /// another method is a 405 with `Allow`; any other unexpected error becomes a JSON 500 that is logged.
@@ -15,6 +16,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as WorkflowError {
+            throw APIError(error)
         } catch let error as HTTPError where error.status == .notFound {
             let allowed = registry.methods(matching: request.uri.path)
             if !allowed.isEmpty {

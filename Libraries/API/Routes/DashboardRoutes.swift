@@ -91,8 +91,10 @@ struct DashboardRoutes {
             do {
                 let batch = try await UploadRoutes(runtime: runtime, io: io).accept(request, context: context)
                 return Self.redirect(BatchView.link(batch))
-            } catch let error as APIError where error.status == .conflict && error.extra["batch_num"] != nil {
-                return Self.redirect(BatchView.link(error.extra["batch_num"] ?? "") + "&duplicate=1")
+            } catch let error as WorkflowError where error.kind == .conflict && error.fields["batch_num"] != nil {
+                return Self.redirect(BatchView.link(error.fields["batch_num"] ?? "") + "&duplicate=1")
+            } catch let error as WorkflowError {
+                return Self.errorPage(APIError.status(error.kind), "Upload refused", error.message)
             } catch let error as APIError {
                 return Self.errorPage(error.status, "Upload refused", error.message)
             }

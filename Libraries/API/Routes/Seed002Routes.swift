@@ -256,7 +256,7 @@ struct Seed002Routes {
     }
 
     /// Seed 002's data upload: the files are checked and turned into one sales CSV (`Seed002Files`), which then
-    /// takes the path of every upload (`UploadRoutes.intake`): an upload row and its ETL job in one transaction.
+    /// takes the path of every upload (`UploadIntake.record`): an upload row and its ETL job in one transaction.
     func dataUpload(_ request: Request, context: AlmanacContext) async throws -> Response {
         let boundary: String
         do { boundary = try MultipartReceiver.boundary(contentType: request.headers[.contentType]) } catch let error as APIError {
@@ -286,14 +286,15 @@ struct Seed002Routes {
         }
         let name = (sales.count == 1 ? sales[0].filename.map { FileNames.stem(of: $0) } : nil) ?? "plastinka_sales"
         do {
-            let batch = try await UploadRoutes(runtime: runtime, io: io).intake(
-                tempPath: tempPath, filename: name + ".csv", sha256: sha256, size: bytes.count, onError: .fail, context: context)
+            let batch = try await UploadIntake(runtime: runtime, io: io).record(
+                IncomingUpload(tempPath: tempPath, filename: name + ".csv", sha256: sha256, size: bytes.count),
+                onError: .fail, requestID: context.requestID, logger: context.logger)
             context.logger.info("seed 002 data upload", metadata: [
                 "batch.num": "\(batch)", "sales.rows": "\(summary.salesRows)", "stock.rows": "\(summary.stockRows)",
             ])
             return try JSONResponse.raw(["job_id": "etl-" + batch, "status": "pending"])
-        } catch let error as APIError where error.status == .conflict {
-            let original = error.extra["batch_num"] ?? ""
+        } catch let error as WorkflowError where error.kind == .conflict {
+            let original = error.fields["batch_num"] ?? ""
             throw APIError.seed002(.conflict, "these sales were already uploaded as batch \(original) (job etl-\(original))", code: "duplicate_upload")
         }
     }

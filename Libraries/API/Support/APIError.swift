@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+public import Workflows
 
 /// The one error type routes throw: it knows its status, message, extra JSON fields and headers,
 /// and renders itself as `{"error": "...", "detail": "...", ...}`. Every 4xx/5xx body Almanac sends goes through here.
@@ -38,6 +39,22 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A workflow's refusal as the client sees it: its kind's status, its message, its fields beside them.
+    public init(_ error: WorkflowError) {
+        self.init(Self.status(error.kind), error.message, extra: error.fields)
+    }
+
+    /// The one place a workflow's kind of refusal becomes an HTTP status.
+    public static func status(_ kind: WorkflowError.Kind) -> HTTPResponse.Status {
+        switch kind {
+        case .invalid: .badRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .tooLarge: .contentTooLarge
+        case .unavailable: .serviceUnavailable
+        }
     }
 
     public static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }

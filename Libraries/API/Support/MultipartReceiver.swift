@@ -209,30 +209,3 @@ final class MultipartReceiver {
         return nil
     }
 }
-
-/// Makes a client-supplied file name safe: no path, only [A-Za-z0-9_-] in a bounded stem.
-enum FileNames {
-    static func stem(of name: String) -> String {
-        var base = Substring(name)
-        if let slash = base.lastIndex(where: { $0 == "/" || $0 == "\\" }) { base = base[base.index(after: slash)...] }
-        if let dot = base.firstIndex(of: ".") { base = base[..<dot] }
-        var out = ""
-        for scalar in base.unicodeScalars {
-            if out.count >= 60 { break }
-            if (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || (scalar >= "0" && scalar <= "9") || scalar == "_" || scalar == "-" {
-                out.unicodeScalars.append(scalar)
-            } else if !out.hasSuffix("_") {
-                out += "_"
-            }
-        }
-        while out.hasPrefix("_") || out.hasPrefix("-") { out.removeFirst() }
-        while out.hasSuffix("_") { out.removeLast() }
-        return out.isEmpty ? "upload" : out
-    }
-
-    /// The original name as recorded: control characters dropped, at most 255 characters.
-    static func recorded(_ name: String) -> String {
-        let clean = String(String.UnicodeScalarView(name.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }))
-        return clean.isEmpty ? "upload.csv" : String(clean.prefix(255))
-    }
-}
