@@ -400,7 +400,10 @@ class Run:
 
     def phase_kills(self, files, first, count):
         log(f"phase A: {count} uploads, {KILLS} SIGKILLs")
-        span = count * 1.2 + 8
+        # The kills fall while uploads still arrive (one a second): after the last upload the workers soon go
+        # idle, and a kill of an idle worker measures no redelivery. A CI run (stop 29) spread them over 32 s
+        # for 20 s of uploads and killed idle workers 15 times in a row.
+        span = count * 1.0
         moments = sorted(self.rng.uniform(1, span) for _ in range(KILLS))
         order = self.workers[:] + [self.rng.choice(self.workers) for _ in range(KILLS - len(self.workers))]
         self.rng.shuffle(order)
@@ -418,6 +421,16 @@ class Run:
                 while not self.held(target) and time.monotonic() < wait_until:
                     time.sleep(0.05)
                 others = [w for w in self.workers if w is not target]
+                # Still idle: another worker holding one will do, for up to 3 s more; then any worker.
+                if not self.held(target):
+                    wait_until = time.monotonic() + 3.0
+                    while time.monotonic() < wait_until:
+                        busy = [w for w in others if self.held(w)]
+                        if busy:
+                            target = self.rng.choice(busy)
+                            others = [w for w in self.workers if w is not target]
+                            break
+                        time.sleep(0.05)
                 while not self.kill_one([target]) and not self.kill_one(others):
                     time.sleep(0.3)
             done.set()
@@ -427,7 +440,7 @@ class Run:
         for i in range(first, first + count):
             self.upload(i, files[i][0])
             time.sleep(1.0)
-        t.join(timeout=span + 60)
+        t.join(timeout=span + KILLS * 7 + 60)  # each kill may wait up to 5 s for a held message, then 1.5 s to restart
         if not done.is_set():
             raise Failure("the kill schedule did not finish")
 
