@@ -86,7 +86,6 @@ let package = Package(
             dependencies: [
                 "Store", "Jobs", "Models", "CSV", "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -183,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "XLSXTests", dependencies: ["XLSX", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/XLSXTests", resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Store", "Jobs", "Config", "TestSupport", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")], path: "Tests/WorkflowsTests", swiftSettings: strict),
+        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Store", "Jobs", "Config", "Models", "TestSupport", .product(name: "Logging", package: "swift-log")], path: "Tests/WorkflowsTests", swiftSettings: strict),
         .testTarget(
             name: "APITests",
             dependencies: [

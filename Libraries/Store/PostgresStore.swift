@@ -191,7 +191,7 @@ public final class PostgresStore: SQLRepository {
                 WHERE NOT EXISTS (
                     SELECT 1 FROM invoice_data i WHERE i.date = f.date AND i.product_id = f.product_id AND i.category = f.category)
                 """)
-            let jobs = ForecastJobs.make(batchNum: batchNum, categories: counters.categories)
+            let jobs = ForecastJob.jobs(batchNum: batchNum, categories: counters.categories)
             for job in jobs { try self.insertJob(conn, job) }
             let log: String? = summary.errors.isEmpty ? nil : Self.errorLog(summary)
             _ = try conn.execute("""
@@ -266,12 +266,3 @@ enum IngestResult: Sendable {
     case rollback(errorLog: String, summary: ScanSummary)
 }
 
-/// The forecast jobs an ETL batch fans out: one per affected category, with a stable id so a retry records the same rows.
-public enum ForecastJobs {
-    public static func make(batchNum: String, categories: [String]) -> [NewJob] {
-        categories.map { category in
-            let payload = "{\"category\":\(JSONText.quote(category)),\"batch_num\":\(JSONText.quote(batchNum))}"
-            return NewJob(id: "forecast-" + String(SHA256Text.hex(batchNum + "\u{0}" + category).prefix(32)), type: "forecast", queue: "forecast_queue", payload: payload)
-        }
-    }
-}

@@ -152,7 +152,7 @@ public final class SQLiteStore: SQLRepository {
                 UPDATE invoice_data AS i SET upload_seq = \(seq) FROM etl_folded f
                 WHERE i.date = f.date AND i.product_id = f.product_id AND i.category = f.category AND i.upload_seq < \(seq)
                 """)
-            let jobs = ForecastJobs.make(batchNum: batchNum, categories: counters.categories)
+            let jobs = ForecastJob.jobs(batchNum: batchNum, categories: counters.categories)
             for job in jobs { try self.insertJob(conn, job) }
             let log: String? = summary.errors.isEmpty ? nil : PostgresStore.errorLog(summary)
             _ = try conn.execute("""

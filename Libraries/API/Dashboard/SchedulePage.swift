@@ -8,9 +8,9 @@ import Store
 /// `/dashboard/schedule`: one entity's predicted start and end times over a window of days around a date
 /// (seed 000). Sessions are private, so the page lists no entities: the person pastes their own
 /// `X-Session-ID` into a POST form (kept out of URLs and logs). The rows come from
-/// `ScheduleRoutes.predictions`, the code `/api/predict` runs.
+/// `ScheduleSessions.predictions`, the workflow `/api/predict` runs.
 struct SchedulePage {
-    let routes: ScheduleRoutes
+    let sessions: ScheduleSessions
 
     struct Form: Decodable {
         var session_id: String?
@@ -30,7 +30,7 @@ struct SchedulePage {
             <label>Session id (X-Session-ID) <input type="password" name="session_id" id="schedule-session" required maxlength="128" autocomplete="off" value="\(f?.session_id ?? "")"></label>
             <label>Entity <input name="entity" id="schedule-entity" required maxlength="100" value="\(f?.entity ?? "")"></label>
             <label>Date <input type="date" name="date" id="schedule-date" required value="\(f?.date ?? "")"></label>
-            <label>Days <input type="number" name="window" id="schedule-window" min="1" max="\(ScheduleRoutes.maxWindow)" value="\(window)" size="4"></label>
+            <label>Days <input type="number" name="window" id="schedule-window" min="1" max="\(ScheduleSessions.maxWindow)" value="\(window)" size="4"></label>
             <button type="submit">Show schedule</button>
             </form>
             <p class="muted">Sessions are private: paste the session id the API gave you (<code>POST /api/session/create</code>); this page never lists other sessions' entities.</p>
@@ -53,12 +53,14 @@ struct SchedulePage {
         do {
             try DashboardSession.verifyForm(f.csrf_token)
             return page(f, result: try await result(f))
+        } catch let error as WorkflowError {
+            return DashboardRoutes.errorPage(APIError.status(error.kind), "No schedule", error.message)
         } catch let error as APIError {
             return DashboardRoutes.errorPage(error.status, "No schedule", error.message)
         }
     }
 
-    /// Validates the form and renders the window's table and chart; APIError (4xx naming the problem) otherwise.
+    /// Validates the form and renders the window's table and chart; an APIError or WorkflowError naming the problem otherwise.
     func result(_ f: Form) async throws -> HTML {
         let sessionID = f.session_id?.trimmingCharacters(in: .whitespaces) ?? ""
         let entity = f.entity?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -69,19 +71,17 @@ struct SchedulePage {
         }
         var window = Self.defaultWindow
         if let raw = f.window?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
-            guard let w = Int(raw), (1...ScheduleRoutes.maxWindow).contains(w) else {
-                throw APIError.badRequest("window must be between 1 and \(ScheduleRoutes.maxWindow) days (got \"\(raw.prefix(20))\")")
+            guard let w = Int(raw), (1...ScheduleSessions.maxWindow).contains(w) else {
+                throw APIError.badRequest("window must be between 1 and \(ScheduleSessions.maxWindow) days (got \"\(raw.prefix(20))\")")
             }
             window = w
         }
-        guard sessionID.count <= 128, try await routes.serving.models.scheduleSession(id: sessionID) != nil else {
-            throw APIError(.unauthorized, "unknown or expired session: create a new one with POST /api/session/create")
-        }
-        let rows = try await routes.predictions(sessionID: sessionID, entity: entity, target: target, window: window)
+        _ = try await sessions.session(id: sessionID)
+        let rows = try await sessions.predictions(sessionID: sessionID, entity: entity, target: target, window: window)
         return Page.section(id: "schedule-result", title: "Entity \(entity) around \(target.isoString)", Self.render(entity: entity, target: target, rows))
     }
 
-    static func render(entity: String, target: CivilDate, _ rows: [ScheduleRoutes.Prediction]) -> HTML {
+    static func render(entity: String, target: CivilDate, _ rows: [ScheduleSessions.Prediction]) -> HTML {
         var series: [String: [TimeChart.Point]] = [:]
         var na = 0
         for r in rows {

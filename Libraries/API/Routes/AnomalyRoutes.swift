@@ -221,7 +221,7 @@ struct AnomalyRoutes {
             throw APIError.badRequest("period must be between 2 and half the number of points (\(values.count / 2)), got \(period)")
         }
         let payload = AnomalyFitPayload(seriesID: seriesID, timestamps: ts, values: vs, variant: variantName, k: k, tail: tailName, period: period)
-        let version = try await serving.fit(type: TrainJobType.anomalyFit, payload: payload, requestID: context.requestID)
+        let version = try await serving.fit(payload, requestID: context.requestID)
         return try JSONResponse.make(FitOutput(
             series_id: seriesID, version: "\(version.version)", version_number: version.version, points_used: vs.count,
             variant: variantName, k: k, tail: tailName, job_id: version.summary.jobID, created_at: version.createdAt))

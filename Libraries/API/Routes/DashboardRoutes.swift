@@ -38,7 +38,7 @@ struct DashboardRoutes {
         out.etlProgress = etl.progress
         if etl.status == .completed, let text = etl.result,
            let counters = try? JSONDecoder().decode(BatchCounters.self, from: Data(text.utf8)), !counters.categories.isEmpty {
-            let jobs = try await store.jobs(ids: ForecastJobs.make(batchNum: batch, categories: counters.categories).map(\.id))
+            let jobs = try await store.jobs(ids: ForecastJob.jobs(batchNum: batch, categories: counters.categories).map(\.id))
             let group = JobGroup(jobs, expected: counters.categories.count)
             out.forecasts = BatchProgress.Forecasts(
                 total: group.total, done: group.done, failed: group.failed, running: group.running, progress: group.progress)
@@ -82,10 +82,10 @@ struct DashboardRoutes {
             try await AnomalyPage(serving: serving).response(request)
         }
         registry.add(router, .get, "/dashboard/schedule", summary: "Dashboard: the form for an entity's predicted schedule (HTML)", produces: "text/html") { _, _ in
-            SchedulePage(routes: ScheduleRoutes(runtime: runtime, serving: serving, io: io)).page(nil, result: nil)
+            SchedulePage(sessions: ScheduleSessions(fits: serving.fits, cache: serving.scheduleCache, io: ThreadPoolIO(io))).page(nil, result: nil)
         }
         registry.add(router, .post, "/dashboard/schedule", summary: "Dashboard: an entity's start and end times around a date, NA when unreliable (HTML form: session_id, entity, date, window)", produces: "text/html") { request, _ in
-            try await SchedulePage(routes: ScheduleRoutes(runtime: runtime, serving: serving, io: io)).response(request)
+            try await SchedulePage(sessions: ScheduleSessions(fits: serving.fits, cache: serving.scheduleCache, io: ThreadPoolIO(io))).response(request)
         }
         registry.add(router, .post, "/dashboard/upload", summary: "Dashboard form upload (multipart field \"file\"); redirects to the batch page") { request, context in
             do {

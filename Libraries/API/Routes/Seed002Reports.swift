@@ -24,7 +24,7 @@ extension Seed002Routes {
         }
     }
 
-    static let reportPrefix = "report-"
+    static let reportPrefix = ReportJob.idPrefix
     static let reportColumns = "level,category,product_id,forecast_date,model,base,forecast,q025,q10,q90,q975"
 
     func registerReports(on router: Router<AlmanacContext>, registry: RouteRegistry) {
@@ -97,8 +97,8 @@ extension Seed002Routes {
         guard counts.rows > 0 else {
             throw APIError.seed002(.badRequest, "there are no forecasts to report yet: train first (POST /api/v1/jobs/training) and wait for it to complete", code: "no_data")
         }
-        var generator = SystemRandomNumberGenerator()
-        let id = Self.reportPrefix + (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let report = ReportJob(category: params.category, productID: params.productID).job(requestID: context.requestID)
+        let id = report.id
         let download = "/api/v1/jobs/\(id)/report"
         let result: [String: Any] = [
             "report_type": "forecast", "format": "csv", "download_url": download, "rows": counts.rows,
@@ -106,10 +106,8 @@ extension Seed002Routes {
             "quantiles": ["q025": 0.025, "q10": 0.1, "q90": 0.9, "q975": 0.975],
         ]
         let resultText = String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self)
-        let payload = String(decoding: try JSONEncoder().encode(["category": params.category, "product_id": params.productID]), as: UTF8.self)
         try await store.saveReport(
-            NewJob(id: id, type: "report", queue: "report", payload: payload, requestID: context.requestID),
-            result: resultText, filename: "\(id).csv", content: lines.joined(separator: "\r\n") + "\r\n")
+            report, result: resultText, filename: "\(id).csv", content: lines.joined(separator: "\r\n") + "\r\n")
         context.logger.info("seed 002 report", metadata: ["job.id": "\(id)", "rows": "\(counts.rows)"])
         return try JSONResponse.raw(["job_id": id, "status": "completed", "download_url": download] as [String: Any])
     }

@@ -25,7 +25,7 @@ struct Seed002Routes {
     }
 
     /// The job row that records a training run (its status is computed from its forecast jobs).
-    static let trainingRunType = "training_run"
+    static let trainingRunType = TrainingRunJob.type
     /// Seed 002's job types and the Almanac job types they name.
     static let jobTypes: [String: String] = ["data_upload": "etl", "prediction": "forecast", "training": TrainJobType.anomalyFit, "report": "report"]
     static func seedType(_ type: String) -> String {
@@ -129,17 +129,15 @@ struct Seed002Routes {
             guard !categories.isEmpty else {
                 throw APIError.seed002(.badRequest, "there is no sales data to train on: upload it first (POST /api/v1/jobs/data-upload)", code: "no_data")
             }
-            var generator = SystemRandomNumberGenerator()
-            let id = Self.trainingPrefix + (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-            let forecastJobs = ForecastJobs.make(batchNum: id, categories: categories)
+            let id = TrainingRunJob(jobs: []).newJobID
+            let forecastJobs = ForecastJob.jobs(batchNum: id, categories: categories, requestID: context.requestID)
             for job in forecastJobs {
                 try await runtime.store.createJob(job)
                 await runtime.push(job)
             }
             // The run's record: which forecast jobs it is (GET /api/v1/jobs lists it as a training job).
-            let record = String(decoding: try JSONEncoder().encode(["jobs": forecastJobs.map(\.id)]), as: UTF8.self)
-            try await runtime.store.recordFinishedJob(
-                NewJob(id: id, type: Self.trainingRunType, queue: "none", payload: record, requestID: context.requestID), result: record)
+            let run = TrainingRunJob(jobs: forecastJobs.map(\.id)).job(id: id, requestID: context.requestID)
+            try await runtime.store.recordFinishedJob(run, result: run.payload)
             let active = try await runtime.store.modelParams(modelType: nil).filter(\.isActive).map(\.id).sorted()
             context.logger.info("seed 002 training", metadata: ["job.id": "\(id)", "categories": "\(categories.count)"])
             return try JSONResponse.raw([
@@ -226,7 +224,7 @@ struct Seed002Routes {
     }
 
     static let maxExcelUploadBytes = 64 << 20
-    static let trainingPrefix = "training-"
+    static let trainingPrefix = TrainingRunJob.idPrefix
 
     /// A seed 002 training job is the forecast jobs it fanned out, one per category (their ids follow from the
     /// training id and the category): pending until one runs, failed if one failed, completed when all are done;
@@ -239,7 +237,7 @@ struct Seed002Routes {
            let record = try? JSONDecoder().decode(Record.self, from: Data(run.payload.utf8)) {
             ids = record.jobs
         } else {
-            ids = ForecastJobs.make(batchNum: id, categories: try await runtime.store.categories()).map(\.id)
+            ids = ForecastJob.jobs(batchNum: id, categories: try await runtime.store.categories()).map(\.id)
         }
         let jobs = try await runtime.store.jobs(ids: ids)
         guard !jobs.isEmpty else { return nil }
@@ -286,7 +284,7 @@ struct Seed002Routes {
         }
         let name = (sales.count == 1 ? sales[0].filename.map { FileNames.stem(of: $0) } : nil) ?? "plastinka_sales"
         do {
-            let batch = try await UploadIntake(runtime: runtime, io: io).record(
+            let batch = try await UploadIntake(runtime: runtime, io: ThreadPoolIO(io)).record(
                 IncomingUpload(tempPath: tempPath, filename: name + ".csv", sha256: sha256, size: bytes.count),
                 onError: .fail, requestID: context.requestID, logger: context.logger)
             context.logger.info("seed 002 data upload", metadata: [

@@ -43,7 +43,7 @@ struct UploadRoutes {
         let directory = config.uploadDirectory
         let receiver = MultipartReceiver(boundary: boundary, directory: directory, maxBytes: config.maxUploadBytes, io: io)
         let received = try await receiver.receive(request.body)
-        let intake = UploadIntake(runtime: runtime, io: io)
+        let intake = UploadIntake(runtime: runtime, io: ThreadPoolIO(io))
         let upload = IncomingUpload(tempPath: received.tempPath, filename: received.filename, sha256: received.sha256, size: received.size)
         do {
             // The dashboard's form signed in by cookie proves itself with its csrf_token field (no-op otherwise).

@@ -43,7 +43,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
 
     /// A workflow's refusal as the client sees it: its kind's status, its message, its fields beside them.
     public init(_ error: WorkflowError) {
-        self.init(Self.status(error.kind), error.message, extra: error.fields)
+        self.init(Self.status(error.kind), error.message, extra: error.fields,
+                  headers: error.retryAfterSeconds.map { [.retryAfter: String($0)] } ?? [:])
     }
 
     /// The one place a workflow's kind of refusal becomes an HTTP status.
@@ -53,6 +54,10 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         case .notFound: .notFound
         case .conflict: .conflict
         case .tooLarge: .contentTooLarge
+        case .unauthorized: .unauthorized
+        case .rateLimited: .tooManyRequests
+        case .failed: .unprocessableContent
+        case .timedOut: .gatewayTimeout
         case .unavailable: .serviceUnavailable
         }
     }

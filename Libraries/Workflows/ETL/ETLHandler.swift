@@ -6,27 +6,12 @@ import Metrics
 import Store
 import Synchronization
 
-/// The ETL job a accepted upload queues.
-public enum ETLJob {
-    public static func make(batchNum: String, storedFilename: String, requestID: String?) -> NewJob {
-        NewJob(
-            id: "etl-" + batchNum, type: "etl", queue: QueueName.etl.rawValue,
-            payload: "{\"batch_num\":\(JSONText.quote(batchNum)),\"stored_filename\":\(JSONText.quote(storedFilename))}",
-            requestID: requestID)
-    }
-}
-
 /// etl-worker's job: stream the stored CSV into `invoice_data` in one transaction, then fan out forecasts.
 /// Idempotent: a batch already completed is left alone, so redelivery changes nothing.
 public struct ETLHandler: Sendable {
     let runtime: AlmanacRuntime
 
     public init(runtime: AlmanacRuntime) { self.runtime = runtime }
-
-    struct Payload: Decodable {
-        var batch_num: String
-        var stored_filename: String
-    }
 
     /// The number of lines of a file (newlines, plus one for a last line without one), read in 1 MiB chunks;
     /// 0 when it cannot be opened (the scan then reports why).
@@ -47,24 +32,22 @@ public struct ETLHandler: Sendable {
     }
 
     public func handle(_ message: JobMessage) async throws {
-        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(message.payload.utf8)) else {
-            throw JobFailure.permanent("ETL job payload is not valid JSON with batch_num and stored_filename")
-        }
-        guard !payload.stored_filename.contains("/"), !payload.stored_filename.hasPrefix(".") else {
+        let payload = try ETLJob.decode(message)
+        guard !payload.storedFilename.contains("/"), !payload.storedFilename.hasPrefix(".") else {
             throw JobFailure.permanent("ETL job names an invalid stored file")
         }
         var logger = runtime.logger
-        logger[metadataKey: "batch.num"] = .string(payload.batch_num)
+        logger[metadataKey: "batch.num"] = .string(payload.batchNum)
         if let rid = message.requestID { logger[metadataKey: "request.id"] = .string(rid) }
         let store = runtime.store
-        guard let status = try await store.markProcessing(batchNum: payload.batch_num) else {
-            throw JobFailure.permanent("unknown batch \(payload.batch_num)")
+        guard let status = try await store.markProcessing(batchNum: payload.batchNum) else {
+            throw JobFailure.permanent("unknown batch \(payload.batchNum)")
         }
         if status == .completed || status == .failed {
             logger.info("batch already \(status.rawValue); nothing to do")
             return
         }
-        let path = runtime.config.uploadDirectory + "/" + payload.stored_filename
+        let path = runtime.config.uploadDirectory + "/" + payload.storedFilename
         // Progress: the line the scan has reached of the file's lines (counted first, one fast pass), written
         // to the job every half second while the rows stream into the store, up to 0.9 before the commit.
         let lines = await Compute.run { Self.lineCount(path: path) }
@@ -80,7 +63,7 @@ public struct ETLHandler: Sendable {
             }
         }
         defer { reporter.cancel() }
-        let outcome = try await store.ingest(batchNum: payload.batch_num) { emit in
+        let outcome = try await store.ingest(batchNum: payload.batchNum) { emit in
             var emitted = 0
             return try SalesScanner.scan(path: path) { row in
                 try emit(row)
@@ -110,7 +93,7 @@ public struct ETLHandler: Sendable {
         case .alreadyCompleted:
             logger.info("batch already completed; nothing to do")
         case .unknownBatch:
-            throw JobFailure.permanent("unknown batch \(payload.batch_num)")
+            throw JobFailure.permanent("unknown batch \(payload.batchNum)")
         case .failed(let log):
             logger.info("batch failed validation", metadata: ["error": "\(log.prefix(200))"])
             throw JobFailure.permanent("batch failed validation: " + log)

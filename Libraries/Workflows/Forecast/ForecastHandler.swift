@@ -16,15 +16,8 @@ public struct ForecastHandler: Sendable {
 
     public init(runtime: AlmanacRuntime) { self.runtime = runtime }
 
-    struct Payload: Decodable {
-        var category: String
-        var batch_num: String?
-    }
-
     public func handle(_ message: JobMessage) async throws {
-        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(message.payload.utf8)) else {
-            throw JobFailure.permanent("forecast job payload is not valid JSON with a category")
-        }
+        let payload = try ForecastJob.decode(message)
         try await categoryLocks.withLock(payload.category) {
             try await withForecastLease(payload.category) { try await fit(message, payload: payload) }
         }
@@ -58,7 +51,7 @@ public struct ForecastHandler: Sendable {
         try? await store.releaseForecastLease(category: category, owner: owner)
     }
 
-    func fit(_ message: JobMessage, payload: Payload) async throws {
+    func fit(_ message: JobMessage, payload: ForecastJob) async throws {
         let store = runtime.store
         let logger = runtime.logger
         let series = try await store.categorySeries(payload.category)
@@ -114,7 +107,7 @@ public struct ForecastHandler: Sendable {
             period: options.period(for: .theta))
         try await store.saveForecasts(
             category: payload.category, fingerprint: fingerprint, lastDate: DayNumber.format(lastDay),
-            forecasts: forecasts, accuracy: accuracy, batchNum: payload.batch_num,
+            forecasts: forecasts, accuracy: accuracy, batchNum: payload.batchNum,
             notes: notes.isEmpty ? nil : notes.joined(separator: "\n"))
         let summary = ForecastResult(
             models: Dictionary(uniqueKeysWithValues: runs.map { ($0.model.rawValue, $0.summary?.form ?? ($0.error ?? "failed")) }),
@@ -173,7 +166,7 @@ public struct ForecastHandler: Sendable {
     /// Forecasts for each product of the category (HierarchicalForecast), reconciled with the forecast of the
     /// category's best model, and written; nil when the category has no model with a forecast to build on.
     func reconcileProducts(
-        _ payload: Payload, runs: [ForecastEngine.ModelRun], best: String?, values: [Double], startDay: Int32, lastDay: Int32, period: Int
+        _ payload: ForecastJob, runs: [ForecastEngine.ModelRun], best: String?, values: [Double], startDay: Int32, lastDay: Int32, period: Int
     ) async throws -> HierarchySummary? {
         let candidates = runs.filter { $0.forecast != nil && $0.model != .auto }
         guard let base = candidates.first(where: { $0.model.rawValue == best }) ?? candidates.first(where: { $0.model == .holtWinters }) ?? candidates.first,
@@ -200,7 +193,7 @@ public struct ForecastHandler: Sendable {
             })
         }
         try await runtime.store.saveProductForecasts(
-            category: payload.category, reconciliation: result.method.rawValue, products: rows, batchNum: payload.batch_num)
+            category: payload.category, reconciliation: result.method.rawValue, products: rows, batchNum: payload.batchNum)
         return HierarchySummary(
             reconciliation: result.method.rawValue, products: result.parts.count, modelled: result.modelled, windows: result.windows,
             scores: Dictionary(uniqueKeysWithValues: result.scores.map { ($0.key.rawValue, ($0.value * 10_000).rounded() / 10_000) }),

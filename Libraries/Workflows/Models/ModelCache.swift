@@ -2,14 +2,14 @@ import Synchronization
 
 /// An LRU cache of decoded model versions (`MAX_MODELS_IN_CACHE` entries), keyed by kind, subject and version.
 /// Versions are immutable, so an entry never goes stale; deleting a session removes its entries.
-final class ModelCache<Value: Sendable>: Sendable {
-    struct Info: Codable, Sendable {
-        var size: Int
-        var capacity: Int
-        var hits: Int
-        var misses: Int
-        var evictions: Int
-        var keys: [String]
+public final class ModelCache<Value: Sendable>: Sendable {
+    public struct Info: Codable, Sendable {
+        public var size: Int
+        public var capacity: Int
+        public var hits: Int
+        public var misses: Int
+        public var evictions: Int
+        public var keys: [String]
     }
 
     private struct State {
@@ -19,12 +19,12 @@ final class ModelCache<Value: Sendable>: Sendable {
         var hits = 0, misses = 0, evictions = 0
     }
 
-    let capacity: Int
+    public let capacity: Int
     private let state = Mutex(State())
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    public init(capacity: Int) { self.capacity = max(1, capacity) }
 
-    func get(_ key: String) -> Value? {
+    public func get(_ key: String) -> Value? {
         state.withLock { s in
             guard let v = s.values[key] else {
                 s.misses += 1
@@ -37,7 +37,7 @@ final class ModelCache<Value: Sendable>: Sendable {
         }
     }
 
-    func put(_ key: String, _ value: Value) {
+    public func put(_ key: String, _ value: Value) {
         state.withLock { s in
             if s.values.updateValue(value, forKey: key) != nil, let i = s.order.firstIndex(of: key) { s.order.remove(at: i) }
             s.order.append(key)
@@ -49,7 +49,7 @@ final class ModelCache<Value: Sendable>: Sendable {
     }
 
     /// The cached value, or `load`'s result (cached when non-nil).
-    func value(_ key: String, load: () async throws -> Value?) async rethrows -> Value? {
+    public func value(_ key: String, load: () async throws -> Value?) async rethrows -> Value? {
         if let v = get(key) { return v }
         guard let v = try await load() else { return nil }
         put(key, v)
@@ -57,7 +57,7 @@ final class ModelCache<Value: Sendable>: Sendable {
     }
 
     /// Removes the entries whose key starts with `prefix`; returns how many.
-    @discardableResult func remove(prefix: String) -> Int {
+    @discardableResult public func remove(prefix: String) -> Int {
         state.withLock { s in
             let gone = s.order.filter { $0.hasPrefix(prefix) }
             for k in gone { s.values[k] = nil }
@@ -66,7 +66,7 @@ final class ModelCache<Value: Sendable>: Sendable {
         }
     }
 
-    @discardableResult func clear() -> Int {
+    @discardableResult public func clear() -> Int {
         state.withLock { s in
             let n = s.values.count
             s.values = [:]
@@ -75,7 +75,7 @@ final class ModelCache<Value: Sendable>: Sendable {
         }
     }
 
-    var info: Info {
+    public var info: Info {
         state.withLock { s in
             Info(size: s.values.count, capacity: capacity, hits: s.hits, misses: s.misses, evictions: s.evictions, keys: s.order.reversed())
         }

@@ -11,6 +11,14 @@ public struct WorkflowError: Error, Sendable, Equatable, CustomStringConvertible
         case conflict
         /// The input is larger than a configured limit.
         case tooLarge
+        /// The caller has not shown who it is (no session, or one that expired).
+        case unauthorized
+        /// The caller has used up a quota; ``WorkflowError/retryAfterSeconds`` says when to come back.
+        case rateLimited
+        /// The work was tried on valid input and could not be done: a fit that failed on the data it was given.
+        case failed
+        /// The work did not finish in the time allowed; it goes on, and ``WorkflowError/fields`` name the job.
+        case timedOut
         /// The work could not be done here and now: storage refused a write, a dependency is down.
         case unavailable
     }
@@ -18,11 +26,14 @@ public struct WorkflowError: Error, Sendable, Equatable, CustomStringConvertible
     public var kind: Kind
     public var message: String
     public var fields: [String: String]
+    /// For `.rateLimited`: seconds until the quota has room again.
+    public var retryAfterSeconds: Int?
 
-    public init(_ kind: Kind, _ message: String, fields: [String: String] = [:]) {
+    public init(_ kind: Kind, _ message: String, fields: [String: String] = [:], retryAfterSeconds: Int? = nil) {
         self.kind = kind
         self.message = message
         self.fields = fields
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public static func invalid(_ message: String) -> WorkflowError { WorkflowError(.invalid, message) }

@@ -12,10 +12,7 @@ public struct AnomalyFitHandler: Sendable {
 
     public func handle(_ message: JobMessage) async throws {
         guard let models = runtime.store as? any ModelStore else { throw JobFailure.permanent("this store keeps no model versions") }
-        let payload: AnomalyFitPayload
-        do { payload = try message.decodePayload() } catch {
-            throw JobFailure.permanent("anomaly fit payload is not valid JSON with series_id, timestamps and values")
-        }
+        let payload = try AnomalyFitPayload.decode(message)
         if let done = try await models.modelVersion(jobID: message.id) {
             try await finish(message, done.version, payload.seriesID)
             return

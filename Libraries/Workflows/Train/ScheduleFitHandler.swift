@@ -13,10 +13,7 @@ public struct ScheduleFitHandler: Sendable {
 
     public func handle(_ message: JobMessage) async throws {
         guard let models = runtime.store as? any ModelStore else { throw JobFailure.permanent("this store keeps no model versions") }
-        let payload: ScheduleFitPayload
-        do { payload = try message.decodePayload() } catch {
-            throw JobFailure.permanent("schedule fit payload is not valid JSON with a session_id")
-        }
+        let payload = try ScheduleFitPayload.decode(message)
         if let done = try await models.modelVersion(jobID: message.id) {
             try await finish(message, done.version, payload.sessionID)
             return

@@ -1,7 +1,6 @@
 import Foundation
 import Config
 import Logging
-import NIOPosix
 import Store
 import Jobs
 
@@ -25,9 +24,9 @@ public struct IncomingUpload: Sendable {
 /// files). The file system calls run on `io`, never on the caller's event loop.
 public struct UploadIntake: Sendable {
     public let runtime: AlmanacRuntime
-    public let io: NIOThreadPool
+    public let io: any BlockingIO
 
-    public init(runtime: AlmanacRuntime, io: NIOThreadPool) {
+    public init(runtime: AlmanacRuntime, io: any BlockingIO) {
         self.runtime = runtime
         self.io = io
     }
@@ -36,7 +35,7 @@ public struct UploadIntake: Sendable {
     /// who may refuse it for reasons of its own too, removes it (``discard(_:)``).
     public func check(_ upload: IncomingUpload) async throws {
         if let problem = Self.fileNameProblem(upload.filename) { throw WorkflowError.invalid(problem) }
-        if let problem = try await io.runIfActive({ SalesFileCheck.problem(path: upload.tempPath) }) {
+        if let problem = try await io.run({ SalesFileCheck.problem(path: upload.tempPath) }) {
             throw WorkflowError.invalid(problem)
         }
     }
@@ -44,7 +43,7 @@ public struct UploadIntake: Sendable {
     /// Removes a received file that will not be recorded.
     public func discard(_ upload: IncomingUpload) async {
         let path = upload.tempPath
-        try? await io.runIfActive { _ = unlink(path) }
+        try? await io.run { _ = unlink(path) }
     }
 
     /// Records a checked upload and queues its ETL job; the batch number. The temporary file is always gone
@@ -70,13 +69,13 @@ public struct UploadIntake: Sendable {
         let storedFilename = batchNum + ".csv"
         let finalPath = directory + "/" + storedFilename
         // link(2) never replaces: a file of the same name (same stem, second and hash prefix) is the same upload.
-        try await io.runIfActive {
+        try await io.run {
             defer { _ = unlink(tempPath) }
             guard link(tempPath, finalPath) == 0 || errno == EEXIST else {
                 throw WorkflowError(.unavailable, "could not store the upload")
             }
         }
-        let job = ETLJob.make(batchNum: batchNum, storedFilename: storedFilename, requestID: requestID)
+        let job = ETLJob(batchNum: batchNum, storedFilename: storedFilename).job(requestID: requestID)
         let result: UploadInsertResult
         do {
             result = try await runtime.store.insertUpload(
@@ -84,13 +83,13 @@ public struct UploadIntake: Sendable {
                           fileHash: upload.sha256, onError: onError, requestID: requestID),
                 job: job)
         } catch {
-            try? await io.runIfActive { _ = unlink(finalPath) }
+            try? await io.run { _ = unlink(finalPath) }
             throw error
         }
         switch result {
         case .duplicate(let original):
             // Same name means the original's own file: keep it.
-            if original != batchNum { try? await io.runIfActive { _ = unlink(finalPath) } }
+            if original != batchNum { try? await io.run { _ = unlink(finalPath) } }
             throw WorkflowError(.conflict, "duplicate file", fields: ["batch_num": original])
         case .accepted:
             await runtime.push(job)

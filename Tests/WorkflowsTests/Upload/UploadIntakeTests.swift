@@ -1,11 +1,8 @@
-import Config
 import Foundation
 import Jobs
 import Logging
-import NIOPosix
 import Store
 import Testing
-import TestSupport
 @testable import Workflows
 
 /// The upload use case without HTTP: a received file is checked, recorded with its ETL job and queued once; a bad
@@ -16,28 +13,18 @@ import TestSupport
     struct Fixture {
         let intake: UploadIntake
         let queue: MemoryJobQueue
-        let directory: String
+        let base: WorkflowFixture
 
         static func make() async throws -> Fixture {
-            let directory = try TestEnvironment.temporaryDirectory("intake")
-            var logger = Logger(label: "intake-test")
-            logger.logLevel = .warning
-            let config = try AlmanacConfiguration.load(from: ["DATA_DIR": directory])
-            try FileManager.default.createDirectory(atPath: config.uploadDirectory, withIntermediateDirectories: true)
-            let store = try SQLiteStore(path: directory + "/almanac.sqlite", logger: logger)
-            try await store.migrate()
-            let queue = MemoryJobQueue()
-            let runtime = AlmanacRuntime(config: config, store: store, queue: queue, logger: logger)
-            return Fixture(intake: UploadIntake(runtime: runtime, io: .singleton), queue: queue, directory: config.uploadDirectory)
+            let base = try await WorkflowFixture.make()
+            return Fixture(intake: UploadIntake(runtime: base.runtime, io: DispatchBlockingIO()), queue: base.queue, base: base)
         }
 
         func received(_ text: String, name: String = "sales.csv") throws -> IncomingUpload {
-            let path = directory + "/.incoming-" + UUID().uuidString
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            return IncomingUpload(tempPath: path, filename: name, sha256: String(repeating: "ab", count: 32), size: text.utf8.count)
+            IncomingUpload(tempPath: try base.file(text), filename: name, sha256: String(repeating: "ab", count: 32), size: text.utf8.count)
         }
 
-        func files() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory).sorted() }
+        func files() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: base.directory).sorted() }
     }
 
     @Test func aFileIsRecordedWithItsJobAndQueuedOnce() async throws {
