@@ -24,6 +24,39 @@ struct ScheduleRoutes {
         var cache: ModelCache<ScheduleModel>.Info
     }
 
+    struct CleanupAnswer: Codable, Sendable {
+        var message: String
+        var deleted_count: Int
+        /// The seed's code's name for `deleted_count`.
+        var deleted_sessions: Int
+    }
+
+    struct CacheCleared: Codable, Sendable {
+        var message: String
+        var cleared_models: Int
+    }
+
+    /// `GET /api`: what the work-schedule API is and its routes.
+    struct Summary: Codable, Sendable {
+        struct Reliability: Codable, Sendable {
+            var min_weekday_rate: Double
+            var max_spread_minutes: Double
+        }
+        struct Endpoint: Codable, Sendable {
+            var method: String
+            var path: String
+            var summary: String
+        }
+        var name: String
+        var description: String
+        var date_formats: [String]
+        var time_format: String
+        var session_header: String
+        var admin_header: String
+        var reliability: Reliability
+        var endpoints: [Endpoint]
+    }
+
     struct SessionCreated: Codable, Sendable {
         var session_id: String
         var message: String
@@ -60,8 +93,8 @@ struct ScheduleRoutes {
     }
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
-        registry.add(router, .get, "/api", summary: "Summary of the work-schedule prediction API") { _, _ in
-            try JSONResponse.raw(summary(registry))
+        registry.add(router, .get, "/api", summary: "Summary of the work-schedule prediction API", response: Summary.self) { _, _ in
+            try JSONResponse.make(summary(registry))
         }
         registry.add(router, .post, "/api/session/create", summary: "Create a work-schedule session", response: SessionCreated.self) { _, context in
             try await create(context)
@@ -74,9 +107,9 @@ struct ScheduleRoutes {
             try await sessions.delete(session)
             return try JSONResponse.make(["message": "Session deleted successfully", "session_id": session.sessionID])
         }
-        registry.add(router, .post, "/api/session/cleanup", summary: "Remove expired sessions (X-Admin-Token)") { request, _ in
+        registry.add(router, .post, "/api/session/cleanup", summary: "Remove expired sessions (X-Admin-Token)", response: CleanupAnswer.self) { request, _ in
             let removed = try await sessions.cleanup()
-            return try JSONResponse.raw(["message": "Expired sessions cleaned up", "deleted_count": removed, "deleted_sessions": removed] as [String: Any])
+            return try JSONResponse.make(CleanupAnswer(message: "Expired sessions cleaned up", deleted_count: removed, deleted_sessions: removed))
         }
         registry.add(router, .get, "/api/session/cache-info", summary: "Model cache information (X-Admin-Token)", response: CacheInfo.self) { request, _ in
             let models = try serving.models
@@ -84,9 +117,9 @@ struct ScheduleRoutes {
         }
         // The seed's code answers `cache-clear`; its README's heading says `clear-cache`: both are served.
         for path in ["/api/session/cache-clear", "/api/session/clear-cache"] {
-            registry.add(router, .post, path, summary: "Empty the model cache (X-Admin-Token)") { request, _ in
+            registry.add(router, .post, path, summary: "Empty the model cache (X-Admin-Token)", response: CacheCleared.self) { request, _ in
                 let n = serving.scheduleCache.clear()
-                return try JSONResponse.raw(["message": "Cache cleared", "cleared_models": n] as [String: Any])
+                return try JSONResponse.make(CacheCleared(message: "Cache cleared", cleared_models: n))
             }
         }
         for path in ["/api/train_models", "/api/train"] {
@@ -99,18 +132,13 @@ struct ScheduleRoutes {
         }
     }
 
-    func summary(_ registry: RouteRegistry) -> [String: Any] {
-        let endpoints = registry.all.filter { $0.path.hasPrefix("/api") }.map { ["method": $0.method.rawValue, "path": $0.path, "summary": $0.summary] }
-        return [
-            "name": "Almanac work-schedule prediction API",
-            "description": "Predicts start and end times of recurrent events (work schedules) per entity with random forests; \"NA\" when a prediction is unreliable.",
-            "date_formats": ["YYYY-MM-DD", "DD/MM/YYYY"],
-            "time_format": "HH:MM",
-            "session_header": "X-Session-ID",
-            "admin_header": "X-Admin-Token",
-            "reliability": ["min_weekday_rate": runtime.config.scheduleMinWeekdayRate, "max_spread_minutes": runtime.config.scheduleMaxSpreadMinutes],
-            "endpoints": endpoints,
-        ]
+    func summary(_ registry: RouteRegistry) -> Summary {
+        Summary(
+            name: "Almanac work-schedule prediction API",
+            description: "Predicts start and end times of recurrent events (work schedules) per entity with random forests; \"NA\" when a prediction is unreliable.",
+            date_formats: ["YYYY-MM-DD", "DD/MM/YYYY"], time_format: "HH:MM", session_header: "X-Session-ID", admin_header: "X-Admin-Token",
+            reliability: .init(min_weekday_rate: runtime.config.scheduleMinWeekdayRate, max_spread_minutes: runtime.config.scheduleMaxSpreadMinutes),
+            endpoints: registry.all.filter { $0.path.hasPrefix("/api") }.map { .init(method: $0.method.rawValue, path: $0.path, summary: $0.summary) })
     }
 
     // MARK: sessions

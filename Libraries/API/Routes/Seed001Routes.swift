@@ -75,8 +75,33 @@ struct Seed001Routes {
 
     static let columnTypes: Set<String> = ["target", "dynamic_numerical", "dynamic_categorical", "static_numerical", "static_categorical"]
 
+    // The answers of the state routes, in seed 001's shapes.
+    struct ModelInfo: Codable, Sendable {
+        var backend: String
+        var context_len: Int
+        var horizon_len: Int
+        var source: String
+        var served_by: String
+    }
+
+    struct InitializedAnswer: Codable, Sendable {
+        var message: String
+        var model_status: String
+        var model_info: ModelInfo
+    }
+
+    struct StatusAnswer: Codable, Sendable {
+        var model_status: String
+        var details: String
+    }
+
+    struct ShutdownAnswer: Codable, Sendable {
+        var message: String
+        var model_status: String
+    }
+
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
-        registry.add(router, .post, Self.base + "/initialization", summary: "Seed 001: initialise the TimesFM-2.0 route (Almanac's models answer)") { request, context in
+        registry.add(router, .post, Self.base + "/initialization", summary: "Seed 001: initialise the TimesFM-2.0 route (Almanac's models answer)", response: InitializedAnswer.self) { request, context in
             let body = try await Self.optionalBody(InitBody.self, request, context) ?? InitBody()
             let backend = body.backend ?? "cpu"
             guard ["cpu", "gpu", "tpu"].contains(backend) else { throw APIError(.unprocessableContent, "backend must be cpu, gpu or tpu (got \"\(backend.prefix(20))\")") }
@@ -84,22 +109,19 @@ struct Seed001Routes {
             let horizonLen = try (body.horizon_len ?? WholeNumber(Double(Self.defaultHorizon))).checked("horizon_len", in: 1...128)
             let source = "almanac (in place of hf:\((body.checkpoint ?? Self.checkpoint).prefix(200)))"
             state.current.withLock { $0 = Initialized(backend: backend, contextLen: contextLen, horizonLen: horizonLen, source: source) }
-            return try JSONResponse.raw([
-                "message": "Model initialized successfully from \(source)",
-                "model_status": "ready",
-                "model_info": ["backend": backend, "context_len": contextLen, "horizon_len": horizonLen, "source": source, "served_by": Self.servedBy] as [String: Any],
-            ] as [String: Any])
+            return try JSONResponse.make(InitializedAnswer(
+                message: "Model initialized successfully from \(source)", model_status: "ready",
+                model_info: ModelInfo(backend: backend, context_len: contextLen, horizon_len: horizonLen, source: source, served_by: Self.servedBy)))
         }
-        registry.add(router, .get, Self.base + "/status", summary: "Seed 001: the TimesFM-2.0 route's status") { _, _ in
+        registry.add(router, .get, Self.base + "/status", summary: "Seed 001: the TimesFM-2.0 route's status", response: StatusAnswer.self) { _, _ in
             let current = state.current.withLock { $0 }
-            return try JSONResponse.raw([
-                "model_status": current == nil ? "uninitialized" : "ready",
-                "details": current.map { "Source: \($0.source)" } ?? "Not initialized: POST \(Self.base)/initialization (inference works without it, with the defaults)",
-            ])
+            return try JSONResponse.make(StatusAnswer(
+                model_status: current == nil ? "uninitialized" : "ready",
+                details: current.map { "Source: \($0.source)" } ?? "Not initialized: POST \(Self.base)/initialization (inference works without it, with the defaults)"))
         }
-        registry.add(router, .post, Self.base + "/shutdown", summary: "Seed 001: release the TimesFM-2.0 route's state") { _, _ in
+        registry.add(router, .post, Self.base + "/shutdown", summary: "Seed 001: release the TimesFM-2.0 route's state", response: ShutdownAnswer.self) { _, _ in
             state.current.withLock { $0 = nil }
-            return try JSONResponse.raw(["message": "Model shut down successfully", "model_status": "uninitialized"])
+            return try JSONResponse.make(ShutdownAnswer(message: "Model shut down successfully", model_status: "uninitialized"))
         }
         registry.add(router, .post, Self.base + "/inference", summary: "Seed 001: forecast a data definition (CSV path or inline frame) with covariates and quantiles") { request, context in
             let started = ContinuousClock.now
