@@ -66,6 +66,9 @@ struct ConsumerProcessTests {
         try await probe.waitUntilReady()
         try await test.driver.push(message("finish-me"), to: queue)
         try await eventually("taken") { try await processingCount(test, "graceful") == 1 }
+        // Taken is not yet running: a SIGTERM between the two hands the message back (also correct, but not
+        // what this test is about). A CI-like run under load hit that window once (stop 30).
+        try await probe.waitForLine("started finish-me")
         probe.signal(SIGTERM)
         #expect(try await probe.waitForExit() == 0, "\(probe.stderrText)")
         #expect(recordedLines(record) == ["finish-me"])
@@ -84,6 +87,7 @@ struct ConsumerProcessTests {
         try await probe.waitUntilReady()
         try await test.driver.push(message("give-back"), to: queue)
         try await eventually("taken") { try await processingCount(test, "impatient") == 1 }
+        try await probe.waitForLine("started give-back")
         probe.signal(SIGTERM)
         #expect(try await probe.waitForExit(timeout: .seconds(10)) == 0, "\(probe.stderrText)")
         #expect(recordedLines(record).isEmpty)

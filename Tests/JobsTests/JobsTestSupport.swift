@@ -175,6 +175,13 @@ final class ProbeProcess {
         }
     }
 
+    /// Waits for `line` on the probe's stdout (`started <id>` when a handler begins).
+    func waitForLine(_ line: String) async throws {
+        try await eventually(timeout: .seconds(20), "queue-probe: \(line)") {
+            (try? String(contentsOfFile: stdoutPath, encoding: .utf8))?.split(separator: "\n").contains { $0 == line } == true
+        }
+    }
+
     var stderrText: String { (try? String(contentsOfFile: stdoutPath + ".err", encoding: .utf8)) ?? "" }
 
     func signal(_ signal: Int32) { kill(pid, signal) }

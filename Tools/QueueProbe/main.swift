@@ -103,6 +103,8 @@ func consume(_ options: Options, driver: RedisJobQueue) async throws {
         reaperInterval: .milliseconds(try options.int("reaper-ms", default: 3_000)),
         logger: logger
     ) { message in
+        // A test waits for this line to signal a worker whose handler is running, not one that has only taken it.
+        writeLine("started \(message.id)", to: 1)
         try await Task.sleep(for: sleep)
         if let failure { throw failure }
         record?.append(message.id)
