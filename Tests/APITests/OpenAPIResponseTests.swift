@@ -135,13 +135,7 @@ struct OpenAPIResponseTests {
     /// Every answer type given to the registry is walked to its end: a type the walk cannot complete would be
     /// described as any object, and its answers would check against nothing.
     @Test func everyDescribedAnswerTypeReflects() async throws {
-        let fx = try await APIFixture.make(.embedded)
-        defer { Task { await fx.close() } }
-        let registry = RouteRegistry()
-        let io = NIOThreadPool(numberOfThreads: 1)
-        io.start()
-        _ = AlmanacApp.buildRouter(runtime: fx.runtime, io: io, registry: registry)
-        try await io.shutdownGracefully()
+        let registry = try await Self.registeredRoutes()
         let described = registry.all.filter { $0.response != nil }
         #expect(described.count >= 24, "\(described.count) routes describe their answer")
         for entry in described {
@@ -155,6 +149,17 @@ struct OpenAPIResponseTests {
     /// The operations whose answer is still described as any JSON: the list only shrinks. A route added without
     /// its answer type, or a typed one losing it, fails here.
     @Test func theUntypedOperationsAreTheKnownFew() async throws {
+        let registry = try await Self.registeredRoutes()
+        let untyped = Set(registry.all.filter { $0.response == nil && $0.produces == nil }.map { "\($0.method.rawValue) \($0.path)" })
+        for typed in ["GET /api", "POST /api/session/cleanup", "POST /api/session/cache-clear", "POST /api/session/clear-cache",
+                      "POST /api/v1/timesfm20/initialization", "GET /api/v1/timesfm20/status", "POST /api/v1/timesfm20/shutdown"] {
+            #expect(!untyped.contains(typed), "\(typed)")
+        }
+        #expect(untyped.count <= Self.untypedLimit, "\(untyped.sorted())")
+    }
+
+    /// The routes production registers, from a router built as production builds it.
+    static func registeredRoutes() async throws -> RouteRegistry {
         let fx = try await APIFixture.make(.embedded)
         defer { Task { await fx.close() } }
         let registry = RouteRegistry()
@@ -162,12 +167,7 @@ struct OpenAPIResponseTests {
         io.start()
         _ = AlmanacApp.buildRouter(runtime: fx.runtime, io: io, registry: registry)
         try await io.shutdownGracefully()
-        let untyped = Set(registry.all.filter { $0.response == nil && $0.produces == nil }.map { "\($0.method.rawValue) \($0.path)" })
-        for typed in ["GET /api", "POST /api/session/cleanup", "POST /api/session/cache-clear", "POST /api/session/clear-cache",
-                      "POST /api/v1/timesfm20/initialization", "GET /api/v1/timesfm20/status", "POST /api/v1/timesfm20/shutdown"] {
-            #expect(!untyped.contains(typed), "\(typed)")
-        }
-        #expect(untyped.count <= Self.untypedLimit, "\(untyped.sorted())")
+        return registry
     }
 
     /// How many operations are still untyped, counted from the registry (14 at stop 30).
