@@ -13,6 +13,8 @@ struct AnomalyRoutes {
     let runtime: AlmanacRuntime
     let serving: ModelServing
 
+    var baselines: AnomalyBaselines { AnomalyBaselines(fits: serving.fits, cache: serving.anomalyCache) }
+
     /// A timestamp as seed 004's clients send it: a number of seconds, or the same number as text.
     struct Timestamp: Decodable {
         var seconds: Double?
@@ -197,9 +199,6 @@ struct AnomalyRoutes {
             throw APIError(.unprocessableContent, "duplicate timestamp \(stamps[i].raw) at timestamps[\(i)]")
         }
         let variantName = try q.string("variant", maxLength: 20) ?? body.variant ?? AnomalyBaseline.Variant.standard.rawValue
-        guard AnomalyBaseline.Variant(rawValue: variantName) != nil else {
-            throw APIError.badRequest("variant must be one of standard, robust, seasonal (got \"\(variantName.prefix(20))\")")
-        }
         let k: Double
         if let raw = try q.string("k", maxLength: 20) {
             guard let v = Double(raw) else { throw APIError.badRequest("k must be a number (got \"\(raw)\")") }
@@ -207,47 +206,17 @@ struct AnomalyRoutes {
         } else {
             k = body.k ?? 3
         }
-        guard k.isFinite, k > 0, k <= 100 else { throw APIError.badRequest("k must be a number above 0 and at most 100 (got \(k))") }
         let tailName = try q.string("tail", maxLength: 10) ?? body.tail ?? AnomalyBaseline.Tail.both.rawValue
-        guard AnomalyBaseline.Tail(rawValue: tailName) != nil else {
-            throw APIError.badRequest("tail must be one of both, upper, lower (got \"\(tailName.prefix(10))\")")
-        }
         var period = try body.period?.whole("period")
         if let raw = try q.string("period", maxLength: 10) {
             guard let p = Int(raw) else { throw APIError.badRequest("period must be an integer (got \"\(raw)\")") }
             period = p
         }
-        if let period, period < 2 || period > values.count / 2 {
-            throw APIError.badRequest("period must be between 2 and half the number of points (\(values.count / 2)), got \(period)")
-        }
         let payload = AnomalyFitPayload(seriesID: seriesID, timestamps: ts, values: vs, variant: variantName, k: k, tail: tailName, period: period)
-        let version = try await serving.fit(payload, requestID: context.requestID)
+        let version = try await baselines.fit(payload, requestID: context.requestID)
         return try JSONResponse.make(FitOutput(
             series_id: seriesID, version: "\(version.version)", version_number: version.version, points_used: vs.count,
             variant: variantName, k: k, tail: tailName, job_id: version.summary.jobID, created_at: version.createdAt))
-    }
-
-    /// The baseline for a series and version (latest when nil), through the cache; 404 when unknown.
-    func baseline(_ seriesID: String, _ version: Int?) async throws -> (AnomalyBaseline, Int) {
-        let models = try serving.models
-        let number: Int
-        if let version {
-            number = version
-        } else {
-            guard let latest = try await models.latestModelVersion(kind: .anomaly, subject: seriesID) else {
-                throw APIError.notFound("no model for series \"\(seriesID)\": fit it first with POST /fit/\(seriesID)")
-            }
-            number = latest
-        }
-        let key = "anomaly/\(seriesID)/\(number)"
-        let loaded = try await serving.anomalyCache.value(key) {
-            guard let record = try await models.modelVersion(kind: .anomaly, subject: seriesID, version: number) else { return nil }
-            return try JSONDecoder().decode(AnomalyBaseline.self, from: Data(record.model.utf8))
-        }
-        guard let loaded else {
-            throw APIError.notFound("series \"\(seriesID)\" has no version v\(number)")
-        }
-        return (loaded, number)
     }
 
     func predict(_ request: Request, _ context: AlmanacContext) async throws -> Response {
@@ -258,8 +227,7 @@ struct AnomalyRoutes {
         guard let seconds = stamp.seconds else { throw APIError(.unprocessableContent, "timestamp is not a number of seconds (got \"\(stamp.raw)\")") }
         guard let raw = body.value else { throw APIError(.unprocessableContent, "missing field value") }
         guard let value = raw.number, value.isFinite else { throw APIError(.unprocessableContent, "value is NaN or missing: it must be a finite number") }
-        let (model, number) = try await baseline(seriesID, version)
-        let verdict = model.evaluate(timestamp: seconds, value: value)
+        let (verdict, number) = try await baselines.evaluate(seriesID: seriesID, version: version, timestamp: seconds, value: value)
         return try JSONResponse.make(PredictOutput(
             series_id: seriesID, anomaly: verdict.isAnomaly, model_version: "\(number)", timestamp: seconds, value: value,
             score: verdict.score.isFinite ? verdict.score : nil, lower: verdict.lower, upper: verdict.upper))
