@@ -90,6 +90,11 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Libraries/Workflows", swiftSettings: strict),
+        // The dashboard's pages and panels as HTML over Workflows (no HTTP: the API serves them).
+        .target(
+            name: "Dashboard",
+            dependencies: ["Workflows", "Store", "Jobs", "Models", "Config"],
+            path: "Libraries/Dashboard", swiftSettings: strict),
         // Prometheus metrics (swift-metrics backend), the HTTP metrics middleware and the workers' /metrics server.
         .target(
             name: "Observability",
@@ -105,7 +110,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Workflows", "CSV", "XLSX", "Store", "Jobs", "Models", "Config", "Redis", "Observability",
+                "Workflows", "Dashboard", "CSV", "XLSX", "Store", "Jobs", "Models", "Config", "Redis", "Observability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -182,11 +187,12 @@ let package = Package(
         .testTarget(
             name: "XLSXTests", dependencies: ["XLSX", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/XLSXTests", resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard"], path: "Tests/DashboardTests", swiftSettings: strict),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Store", "Jobs", "Config", "Models", "TestSupport", .product(name: "Logging", package: "swift-log")], path: "Tests/WorkflowsTests", swiftSettings: strict),
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Runtime", "Workflows", "Store", "Jobs", "Redis", "Config", "TestSupport", "Observability", "Models",
+                "API", "Runtime", "Workflows", "Dashboard", "Store", "Jobs", "Redis", "Config", "TestSupport", "Observability", "Models",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import Foundation
 @testable import API
+@testable import Dashboard
 import Hummingbird
 import HummingbirdTesting
 import Jobs

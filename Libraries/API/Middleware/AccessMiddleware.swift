@@ -1,3 +1,4 @@
+import Dashboard
 import Config
 import Foundation
 import Hummingbird
@@ -146,7 +147,9 @@ struct AuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.apiKeyHash = session.keyHash
-        return try await DashboardSession.$current.withValue(session) { try await next(request, context) }
+        return try await DashboardSession.$current.withValue(session) {
+            try await DashboardSigning.$csrfToken.withValue(session.csrfToken) { try await next(request, context) }
+        }
     }
 
     /// Refuses a cookie-signed unsafe request another site started: browsers say so in `Sec-Fetch-Site` and

@@ -1,3 +1,4 @@
+import Dashboard
 import Config
 import Foundation
 import Hummingbird

@@ -1,3 +1,4 @@
+import Dashboard
 import Foundation
 import Hummingbird
 import NIOCore
@@ -48,7 +49,7 @@ struct DashboardRoutes {
 
     func register(on router: Router<AlmanacContext>, registry: RouteRegistry) {
         registry.add(router, .get, "/", summary: "Dashboard: upload, uploads, categories, system health (HTML)", produces: "text/html") { request, _ in
-            let context = PanelContext(runtime: runtime, request: request, category: nil)
+            let context = PanelContext(runtime: runtime, category: nil)
             let panels = try await Self.panels(DashboardPanels.home, context)
             return Self.html(Page.render(title: "Dashboard", heading: "Almanac dashboard", body: panels))
         }
@@ -63,7 +64,7 @@ struct DashboardRoutes {
             guard try await runtime.store.categories().contains(name) else {
                 return Self.errorPage(.notFound, "Unknown category", "There is no sales data for the category “\(name)”.")
             }
-            let context = PanelContext(runtime: runtime, request: request, category: name)
+            let context = PanelContext(runtime: runtime, category: name)
             let panels = try await Self.panels(DashboardPanels.category, context)
             let body: HTML = "<div class=\"grid2\">\(panels)</div>"
             return Self.html(Page.render(title: name, heading: "Category: \(name)", body: body))

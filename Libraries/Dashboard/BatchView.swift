@@ -1,11 +1,11 @@
-import Store
+public import Store
 
 /// One batch's status, counters and error lines. The script renders the same markup from
 /// `GET /metadata/{batch_num}` while the batch moves on, so the server and the live view agree.
-enum BatchView {
-    static func link(_ batchNum: String) -> String { "/dashboard/batch?batch_num=" + HTML.queryComponent(batchNum) }
+public enum BatchView {
+    public static func link(_ batchNum: String) -> String { "/dashboard/batch?batch_num=" + HTML.queryComponent(batchNum) }
 
-    static func render(_ u: UploadRecord, duplicate: Bool) -> HTML {
+    public static func render(_ u: UploadRecord, duplicate: Bool) -> HTML {
         let notice: HTML = duplicate
             ? "<p class=\"notice\" id=\"duplicate-notice\">This file was already uploaded: it repeats batch <a href=\"\(link(u.batchNum))\">\(u.batchNum)</a> (\(u.originalFilename)), shown below.</p>"
             : ""

@@ -1,6 +1,6 @@
 /// The page shell every dashboard page shares: document head, styles, navigation and the small script.
-enum Page {
-    static func render(title: String, heading: HTML, body: HTML) -> HTML {
+public enum Page {
+    public static func render(title: String, heading: HTML, body: HTML) -> HTML {
         """
         <!doctype html>
         <html lang="en">
@@ -24,23 +24,23 @@ enum Page {
     }
 
     /// The session's CSRF token for the page's script (`X-CSRF-Token` on its uploads), when signed in by cookie.
-    static var csrfMeta: HTML {
-        guard let session = DashboardSession.current else { return "" }
-        return "<meta name=\"csrf-token\" content=\"\(session.csrfToken)\">\n"
+    public static var csrfMeta: HTML {
+        guard let token = DashboardSigning.csrfToken else { return "" }
+        return "<meta name=\"csrf-token\" content=\"\(token)\">\n"
     }
 
-    /// The hidden `csrf_token` field every POST form of a cookie-signed page carries (`DashboardSession.verifyForm`).
-    static var csrfField: HTML {
-        guard let session = DashboardSession.current else { return "" }
-        return "<input type=\"hidden\" name=\"csrf_token\" value=\"\(session.csrfToken)\">"
+    /// The hidden `csrf_token` field every POST form of a cookie-signed page carries (the API checks it).
+    public static var csrfField: HTML {
+        guard let token = DashboardSigning.csrfToken else { return "" }
+        return "<input type=\"hidden\" name=\"csrf_token\" value=\"\(token)\">"
     }
 
-    static var signOut: HTML {
-        guard DashboardSession.current != nil else { return "" }
+    public static var signOut: HTML {
+        guard DashboardSigning.csrfToken != nil else { return "" }
         return "<form class=\"signout\" id=\"signout-form\" action=\"/dashboard/logout\" method=\"post\">\(csrfField)<button type=\"submit\">Sign out</button></form>"
     }
 
-    static func section(id: String, title: String, _ content: HTML) -> HTML {
+    public static func section(id: String, title: String, _ content: HTML) -> HTML {
         """
         <section class="panel" id="panel-\(id)" aria-labelledby="panel-\(id)-title">
         <h2 id="panel-\(id)-title">\(title)</h2>
@@ -50,11 +50,11 @@ enum Page {
         """
     }
 
-    static func statusBadge(_ status: String) -> HTML {
+    public static func statusBadge(_ status: String) -> HTML {
         "<span class=\"status status-\(status)\" data-status=\"\(status)\">\(status)</span>"
     }
 
-    static let css = """
+    public static let css = """
         :root { color-scheme: light; --fg: #1d1d1f; --muted: #595959; --line: #d0d0d0; --bg: #f5f6f8; --accent: #0b5cad; }
         * { box-sizing: border-box; }
         body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }

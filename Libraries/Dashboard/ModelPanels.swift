@@ -3,11 +3,11 @@ import Store
 
 /// Anomaly baselines (seed 004): how many series have one, and a form that opens a version on the
 /// anomaly page (`/dashboard/anomaly`). Hidden when the store keeps no model versions.
-struct AnomalyPanel: DashboardPanel {
-    let id = "anomaly"
-    let title = "Anomaly baselines"
+public struct AnomalyPanel: DashboardPanel {
+    public let id = "anomaly"
+    public let title = "Anomaly baselines"
 
-    func render(_ context: PanelContext) async throws -> HTML? {
+    public func render(_ context: PanelContext) async throws -> HTML? {
         guard let models = context.runtime.store as? any ModelStore else { return nil }
         let series = try await models.modelSubjectCount(kind: .anomaly)
         let count: HTML = series == 0
@@ -26,11 +26,11 @@ struct AnomalyPanel: DashboardPanel {
 
 /// Work-schedule sessions (seed 000): their data is private to each session (`X-Session-ID`), so the
 /// dashboard shows how many are active and not their contents.
-struct SchedulePanel: DashboardPanel {
-    let id = "schedule"
-    let title = "Work-schedule sessions"
+public struct SchedulePanel: DashboardPanel {
+    public let id = "schedule"
+    public let title = "Work-schedule sessions"
 
-    func render(_ context: PanelContext) async throws -> HTML? {
+    public func render(_ context: PanelContext) async throws -> HTML? {
         guard let models = context.runtime.store as? any ModelStore else { return nil }
         let sessions = try await models.scheduleSessionCount()
         return "<p>\(sessions) active session\(sessions == 1 ? "" : "s"). Each session's schedules and predictions are private to it (<code>X-Session-ID</code>). <a href=\"/dashboard/schedule\" id=\"schedule-page-link\">See an entity's predicted schedule</a> with your session id.</p>"

@@ -1,7 +1,7 @@
 /// The page's only script (served at `/dashboard/app.js`): drag-and-drop, upload progress, and the batch's
 /// live status. Everything it shows from data goes through `textContent`, never `innerHTML`.
-enum DashboardScript {
-    static let source = #"""
+public enum DashboardScript {
+    public static let source = #"""
         "use strict";
         (function () {
           const $ = (id) => document.getElementById(id);

@@ -1,17 +1,17 @@
 import Config
 import Foundation
-import Jobs
+public import Jobs
 import Workflows
 import Store
 
 /// Upload by drag-and-drop or file picker. Without JavaScript the form posts to `/dashboard/upload` and
 /// the browser lands on the batch page; with it, the script sends the file to `POST /upload` with a
 /// progress bar and follows the batch's status in place.
-struct UploadPanel: DashboardPanel {
-    let id = "upload"
-    let title = "Upload a sales CSV"
+public struct UploadPanel: DashboardPanel {
+    public let id = "upload"
+    public let title = "Upload a sales CSV"
 
-    func render(_ context: PanelContext) async throws -> HTML? {
+    public func render(_ context: PanelContext) async throws -> HTML? {
         let limitMB = Double(context.runtime.config.maxUploadBytes) / 1_048_576
         return """
             <form id="upload-form" action="/dashboard/upload" method="post" enctype="multipart/form-data" aria-describedby="upload-help">
@@ -35,11 +35,11 @@ struct UploadPanel: DashboardPanel {
 }
 
 /// The uploads, newest first, with their counters and status.
-struct UploadsPanel: DashboardPanel {
-    let id = "uploads"
-    let title = "Uploads"
+public struct UploadsPanel: DashboardPanel {
+    public let id = "uploads"
+    public let title = "Uploads"
 
-    func render(_ context: PanelContext) async throws -> HTML? {
+    public func render(_ context: PanelContext) async throws -> HTML? {
         let uploads = try await context.runtime.store.uploads(limit: 50, offset: 0)
         guard !uploads.isEmpty else { return "<p class=\"muted\">No uploads yet.</p>" }
         var rows: [HTML] = []
@@ -65,7 +65,7 @@ struct UploadsPanel: DashboardPanel {
     }
 
     /// "2026-03-01T10:00:00.123Z" → "2026-03-01 10:00:00".
-    static func time(_ stamp: String) -> String {
+    public static func time(_ stamp: String) -> String {
         var s = stamp.replacingOccurrences(of: "T", with: " ")
         if let dot = s.firstIndex(of: ".") { s = String(s[..<dot]) }
         if s.hasSuffix("Z") { s.removeLast() }
@@ -74,11 +74,11 @@ struct UploadsPanel: DashboardPanel {
 }
 
 /// Links to every category's forecast page.
-struct CategoriesPanel: DashboardPanel {
-    let id = "categories"
-    let title = "Categories"
+public struct CategoriesPanel: DashboardPanel {
+    public let id = "categories"
+    public let title = "Categories"
 
-    func render(_ context: PanelContext) async throws -> HTML? {
+    public func render(_ context: PanelContext) async throws -> HTML? {
         let categories = try await context.runtime.store.categories()
         guard !categories.isEmpty else { return "<p class=\"muted\">No sales data yet: upload a file to see forecasts.</p>" }
         let items = categories.map { c -> HTML in "<li><a href=\"\(ForecastChartPanel.link(c))\">\(c)</a></li>" }
@@ -87,12 +87,12 @@ struct CategoriesPanel: DashboardPanel {
 }
 
 /// Queue depths, live workers and failed jobs.
-struct HealthPanel: DashboardPanel {
-    let id = "health"
-    let title = "System health"
-    static let queues: [(QueueName, String)] = [(.etl, "ETL"), (.forecast, "Forecast"), (.train, "Training")]
+public struct HealthPanel: DashboardPanel {
+    public let id = "health"
+    public let title = "System health"
+    public static let queues: [(QueueName, String)] = [(.etl, "ETL"), (.forecast, "Forecast"), (.train, "Training")]
 
-    func render(_ context: PanelContext) async throws -> HTML? {
+    public func render(_ context: PanelContext) async throws -> HTML? {
         let runtime = context.runtime
         var cards: [HTML] = []
         for (queue, label) in Self.queues {

@@ -1,24 +1,24 @@
 import Foundation
 import Workflows
-import Store
+public import Store
 
 /// The category's daily history with the three models' forecasts and 95% bands on one chart.
-struct ForecastChartPanel: DashboardPanel {
-    let id = "forecast"
-    let title = "Daily sales and forecasts"
+public struct ForecastChartPanel: DashboardPanel {
+    public let id = "forecast"
+    public let title = "Daily sales and forecasts"
     /// History shown before the forecast: three times the forecast's length (at least 60 days), so the
     /// forecast keeps a readable quarter of the chart.
-    static func historyDays(forecastDays: Int) -> Int32 { Int32(max(60, 3 * forecastDays)) }
+    public static func historyDays(forecastDays: Int) -> Int32 { Int32(max(60, 3 * forecastDays)) }
 
     /// Model, label, colour (Okabe-Ito, safe for colour-blind readers) and dash pattern.
-    static let models: [(ModelType, String, String, String?)] = [
+    public static let models: [(ModelType, String, String, String?)] = [
         (.holtWinters, "Holt-Winters", "#0072B2", nil), (.sarimax, "SARIMAX", "#D55E00", "7 4"), (.prophet, "Prophet-like", "#009E73", "2 3"),
         (.theta, "Theta", "#CC79A7", "1 3"), (.auto, "Auto (backtest-chosen)", "#000000", "9 3 2 3"),
     ]
 
-    static func link(_ category: String) -> String { "/dashboard/category?name=" + HTML.queryComponent(category) }
+    public static func link(_ category: String) -> String { "/dashboard/category?name=" + HTML.queryComponent(category) }
 
-    func render(_ context: PanelContext) async throws -> HTML? {
+    public func render(_ context: PanelContext) async throws -> HTML? {
         guard let category = context.category else { return nil }
         let store = context.runtime.store
         let history = try await store.categorySeries(category)
@@ -35,7 +35,7 @@ struct ForecastChartPanel: DashboardPanel {
             """
     }
 
-    static func chart(category: String, history: CategorySeries, forecasts: [ForecastRow]) -> TimeChart {
+    public static func chart(category: String, history: CategorySeries, forecasts: [ForecastRow]) -> TimeChart {
         var series: [TimeChart.Series] = []
         let lastDay = history.days.last ?? 0
         let horizon = Set(forecasts.map(\.forecastDate)).count
@@ -66,7 +66,7 @@ struct ForecastChartPanel: DashboardPanel {
     }
 
     /// The forecast values as a table, for screen readers and for reading exact numbers.
-    static func table(_ rows: [ForecastRow]) -> HTML {
+    public static func table(_ rows: [ForecastRow]) -> HTML {
         guard !rows.isEmpty else { return "" }
         let names = Dictionary(uniqueKeysWithValues: models.map { ($0.0.rawValue, $0.1) })
         let body = rows.map { r -> HTML in
@@ -79,15 +79,15 @@ struct ForecastChartPanel: DashboardPanel {
             """
     }
 
-    static func number(_ v: Double) -> String { String(format: "%.2f", v) }
+    public static func number(_ v: Double) -> String { String(format: "%.2f", v) }
 }
 
 /// The rolling-origin backtest accuracy of each model, the best one marked.
-struct AccuracyPanel: DashboardPanel {
-    let id = "accuracy"
-    let title = "Backtest accuracy"
+public struct AccuracyPanel: DashboardPanel {
+    public let id = "accuracy"
+    public let title = "Backtest accuracy"
 
-    func render(_ context: PanelContext) async throws -> HTML? {
+    public func render(_ context: PanelContext) async throws -> HTML? {
         guard let category = context.category else { return nil }
         let records = try await context.runtime.store.accuracy(category: category)
         guard !records.isEmpty else { return "<p class=\"muted\">No backtest yet.</p>" }
@@ -116,8 +116,8 @@ struct AccuracyPanel: DashboardPanel {
 
 /// The forecast as CSV for spreadsheets. Text cells that a spreadsheet would run as a formula
 /// (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a leading `'`.
-enum ForecastCSV {
-    static func render(_ rows: [ForecastRow]) -> String {
+public enum ForecastCSV {
+    public static func render(_ rows: [ForecastRow]) -> String {
         var out = "forecast_date,category,model_type,forecast_value,lower_bound,upper_bound\r\n"
         for r in rows {
             let fields = [
@@ -130,7 +130,7 @@ enum ForecastCSV {
     }
 
     /// A text cell: neutralised, then quoted when it holds a comma, quote or line break.
-    static func text(_ value: String) -> String {
+    public static func text(_ value: String) -> String {
         var v = value
         if let first = v.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { v = "'" + v }
         if v.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) {
@@ -141,11 +141,11 @@ enum ForecastCSV {
 }
 
 /// The products that make up the category: days with sales, total and latest date.
-struct ProductsPanel: DashboardPanel {
-    let id = "products"
-    let title = "Products"
+public struct ProductsPanel: DashboardPanel {
+    public let id = "products"
+    public let title = "Products"
 
-    func render(_ context: PanelContext) async throws -> HTML? {
+    public func render(_ context: PanelContext) async throws -> HTML? {
         guard let category = context.category else { return nil }
         let rows = try await context.runtime.store.invoices(InvoiceQuery(category: category, limit: 100_000))
         var byProduct: [String: (days: Int, total: Double, imputed: Int, last: String)] = [:]

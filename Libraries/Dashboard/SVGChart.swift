@@ -4,28 +4,28 @@ import Store
 /// A time-series chart drawn as SVG on the server: date and value axes with grid lines, one path per
 /// series, shaded interval bands, a marker where the forecast starts, a title and description for screen
 /// readers. Drawn twice by the page, for desktop and phone widths, so its text stays legible at both.
-struct TimeChart: Sendable {
+public struct TimeChart: Sendable {
     /// What the horizontal axis counts: day numbers (labelled as dates) or seconds (labelled as UTC times
     /// when they look like Unix times, as numbers otherwise).
-    enum XAxis: Sendable { case days, seconds }
+    public enum XAxis: Sendable { case days, seconds }
 
-    struct Point: Sendable {
+    public struct Point: Sendable {
         var x: Double
         var value: Double
-        init(day: Int32, value: Double) { x = Double(day); self.value = value }
-        init(x: Double, value: Double) { self.x = x; self.value = value }
+        public init(day: Int32, value: Double) { x = Double(day); self.value = value }
+        public init(x: Double, value: Double) { self.x = x; self.value = value }
         var day: Int32 { Int32(x) }
     }
 
-    struct BandPoint: Sendable {
+    public struct BandPoint: Sendable {
         var x: Double
         var lower: Double
         var upper: Double
-        init(day: Int32, lower: Double, upper: Double) { x = Double(day); self.lower = lower; self.upper = upper }
+        public init(day: Int32, lower: Double, upper: Double) { x = Double(day); self.lower = lower; self.upper = upper }
     }
 
-    struct Series: Sendable {
-        enum Kind: String, Sendable { case history, forecast, baseline, threshold, flagged, points }
+    public struct Series: Sendable {
+        public enum Kind: String, Sendable { case history, forecast, baseline, threshold, flagged, points }
         var name: String
         /// Stable key for styling and tests (`data-series`).
         var key: String
@@ -35,9 +35,19 @@ struct TimeChart: Sendable {
         var band: [BandPoint] = []
         /// An SVG dash pattern ("6 3"), so lines that overlap stay apart and colour is not the only cue.
         var dash: String?
+
+        public init(name: String, key: String, kind: Kind, color: String, points: [Point], band: [BandPoint] = [], dash: String? = nil) {
+            self.name = name
+            self.key = key
+            self.kind = kind
+            self.color = color
+            self.points = points
+            self.band = band
+            self.dash = dash
+        }
     }
 
-    struct Layout: Sendable {
+    public struct Layout: Sendable {
         var name: String
         var width: Double
         var height: Double
@@ -46,19 +56,28 @@ struct TimeChart: Sendable {
         var fontSize: Double
         var shortDates: Bool
 
-        static let wide = Layout(name: "wide", width: 760, height: 380, xTicks: 6, yTicks: 6, fontSize: 12, shortDates: false)
-        static let narrow = Layout(name: "narrow", width: 360, height: 300, xTicks: 3, yTicks: 5, fontSize: 12, shortDates: true)
+        public static let wide = Layout(name: "wide", width: 760, height: 380, xTicks: 6, yTicks: 6, fontSize: 12, shortDates: false)
+        public static let narrow = Layout(name: "narrow", width: 360, height: 300, xTicks: 3, yTicks: 5, fontSize: 12, shortDates: true)
     }
 
-    var title: String
-    var summary: String
-    var valueLabel: String
-    var series: [Series]
+    public var title: String
+    public var summary: String
+    public var valueLabel: String
+    public var series: [Series]
     /// A vertical marker (e.g. the first forecast day) and its label.
-    var marker: (day: Int32, label: String)?
-    var xAxis: XAxis = .days
+    public var marker: (day: Int32, label: String)?
+    public var xAxis: XAxis = .days
 
-    func svg(_ layout: Layout, id: String) -> HTML {
+    public init(title: String, summary: String, valueLabel: String, series: [Series], marker: (day: Int32, label: String)? = nil, xAxis: XAxis = .days) {
+        self.title = title
+        self.summary = summary
+        self.valueLabel = valueLabel
+        self.series = series
+        self.marker = marker
+        self.xAxis = xAxis
+    }
+
+    public func svg(_ layout: Layout, id: String) -> HTML {
         let allX = series.flatMap { $0.points.map(\.x) + $0.band.map(\.x) }.filter(\.isFinite)
         guard let minX = allX.min(), let maxX = allX.max() else {
             return "<p class=\"empty\">No data to draw yet.</p>"
@@ -148,7 +167,7 @@ struct TimeChart: Sendable {
     }
 
     /// The legend, as HTML below the chart so it wraps at any width.
-    func legend() -> HTML {
+    public func legend() -> HTML {
         var items: [HTML] = []
         for s in series {
             let dash: HTML = s.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
@@ -180,7 +199,7 @@ struct TimeChart: Sendable {
         return (lo, hi)
     }
 
-    static func niceTicks(min lo: Double, max hi: Double, count: Int) -> [Double] {
+    public static func niceTicks(min lo: Double, max hi: Double, count: Int) -> [Double] {
         let raw = (hi - lo) / Double(max(1, count - 1))
         let mag = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 2.5, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
@@ -194,27 +213,27 @@ struct TimeChart: Sendable {
         return out
     }
 
-    static func dayTicks(_ lo: Int32, _ hi: Int32, count: Int) -> [Int32] {
+    public static func dayTicks(_ lo: Int32, _ hi: Int32, count: Int) -> [Int32] {
         guard hi > lo, count > 1 else { return [lo] }
         return (0..<count).map { lo + Int32((Double(hi - lo) * Double($0) / Double(count - 1)).rounded()) }
     }
 
-    static func evenTicks(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
+    public static func evenTicks(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
         guard hi > lo, count > 1 else { return [lo] }
         return (0..<count).map { lo + (hi - lo) * Double($0) / Double(count - 1) }
     }
 
     /// Seconds at or above this are read as Unix times (2001 onwards) and labelled as UTC dates and times.
-    static let unixTimeFloor = 1e9
+    public static let unixTimeFloor = 1e9
 
-    func xAxisTitle(_ lo: Double, _ hi: Double) -> String {
+    public func xAxisTitle(_ lo: Double, _ hi: Double) -> String {
         switch xAxis {
         case .days: return "Date"
         case .seconds: return lo >= Self.unixTimeFloor ? "Time (UTC)" : "Time (seconds)"
         }
     }
 
-    func xLabel(_ t: Double, span: Double, short: Bool) -> String {
+    public func xLabel(_ t: Double, span: Double, short: Bool) -> String {
         switch xAxis {
         case .days: return Self.formatDay(Int32(t), short: short)
         case .seconds:
@@ -230,14 +249,14 @@ struct TimeChart: Sendable {
         }
     }
 
-    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    public static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    static func formatDay(_ d: Int32, short: Bool) -> String {
+    public static func formatDay(_ d: Int32, short: Bool) -> String {
         let (y, m, day) = DayNumber.civil(d)
         return short ? "\(day) \(months[m - 1]) \(String(format: "%02d", y % 100))" : "\(day) \(months[m - 1]) \(y)"
     }
 
-    static func formatValue(_ v: Double, step: Double) -> String {
+    public static func formatValue(_ v: Double, step: Double) -> String {
         let a = abs(step)
         if v == 0 { return "0" }
         if a >= 1_000_000 { return trim(v / 1_000_000, decimals: a >= 10_000_000 ? 0 : 1) + "M" }
@@ -256,7 +275,7 @@ struct TimeChart: Sendable {
         return s == "-0" ? "0" : s
     }
 
-    static func coord(_ v: Double) -> String {
+    public static func coord(_ v: Double) -> String {
         guard v.isFinite else { return "0" }
         return trim((v * 10).rounded() / 10, decimals: 1)
     }

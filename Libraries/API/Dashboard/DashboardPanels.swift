@@ -1,6 +1,0 @@
-/// The panels each dashboard page shows, in order; a feature adds its panel here. The anomaly and schedule
-/// panels read the model store (migration 004) and link to their own pages (`AnomalyPage`, `SchedulePage`).
-enum DashboardPanels {
-    static let home: [any DashboardPanel] = [UploadPanel(), UploadsPanel(), CategoriesPanel(), AnomalyPanel(), SchedulePanel(), HealthPanel()]
-    static let category: [any DashboardPanel] = [ForecastChartPanel(), AccuracyPanel(), ProductsPanel()]
-}
