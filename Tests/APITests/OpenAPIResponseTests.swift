@@ -85,6 +85,7 @@ struct OpenAPIResponseTests {
             for path in ["/api/session/cache-clear", "/api/session/clear-cache"] {
                 #expect(try await call(.post, path, path, headers: admin).status == .ok)
             }
+            #expect(try await call(.post, "/health/retry-stats/reset", "/health/retry-stats/reset", headers: admin).status == .ok)
             // Seed 001's state routes: initialised, its status, shut down.
             let seed001 = "/api/v1/timesfm20"
             #expect(try await call(.post, seed001 + "/initialization", seed001 + "/initialization", headers: json,
@@ -152,7 +153,8 @@ struct OpenAPIResponseTests {
         let registry = try await Self.registeredRoutes()
         let untyped = Set(registry.all.filter { $0.response == nil && $0.produces == nil }.map { "\($0.method.rawValue) \($0.path)" })
         for typed in ["GET /api", "POST /api/session/cleanup", "POST /api/session/cache-clear", "POST /api/session/clear-cache",
-                      "POST /api/v1/timesfm20/initialization", "GET /api/v1/timesfm20/status", "POST /api/v1/timesfm20/shutdown"] {
+                      "POST /api/v1/timesfm20/initialization", "GET /api/v1/timesfm20/status", "POST /api/v1/timesfm20/shutdown",
+                      "POST /health/retry-stats/reset"] {
             #expect(!untyped.contains(typed), "\(typed)")
         }
         #expect(untyped.count <= Self.untypedLimit, "\(untyped.sorted())")
@@ -170,8 +172,8 @@ struct OpenAPIResponseTests {
         return registry
     }
 
-    /// How many operations are still untyped, counted from the registry (14 at stop 30).
-    static let untypedLimit = 14
+    /// How many operations are still untyped, counted from the registry (13 at stop 30).
+    static let untypedLimit = 13
 
     @Test func theValidatorFindsWhatIsWrong() {
         let schema: [String: Any] = [

@@ -24,6 +24,12 @@ struct Seed002Routes {
         let counts = Mutex<[String: Int]>([:])
     }
 
+    /// Seed 002's `{status, message}` answer.
+    struct StatusMessage: Codable, Sendable {
+        var status: String
+        var message: String
+    }
+
     /// The job row that records a training run (its status is computed from its forecast jobs).
     static let trainingRunType = TrainingRunJob.type
     /// Seed 002's job types and the Almanac job types they name.
@@ -150,11 +156,11 @@ struct Seed002Routes {
             let baseline = retryBaseline.counts.withLock { $0 }
             return try JSONResponse.raw(Self.retryStats(jobs, maxAttempts: runtime.config.retryMaxAttempts, baseline: baseline))
         }
-        registry.add(router, .post, "/health/retry-stats/reset", summary: "Seed 002: start the retry statistics again from now") { _, _ in
+        registry.add(router, .post, "/health/retry-stats/reset", summary: "Seed 002: start the retry statistics again from now", response: StatusMessage.self) { _, _ in
             let jobs = try await runtime.store.jobs(type: nil, status: nil, limit: 10_000, offset: 0)
             let counts = Self.retryTotals(jobs, maxAttempts: runtime.config.retryMaxAttempts)
             retryBaseline.counts.withLock { $0 = counts }
-            return try JSONResponse.raw(["status": "ok", "message": "Retry statistics reset successfully"])
+            return try JSONResponse.make(StatusMessage(status: "ok", message: "Retry statistics reset successfully"))
         }
         registry.add(router, .get, "/api/v1/jobs/{job_id}", summary: "Seed 002: one job's JobDetails", response: Seed002JobSchema.self) { _, context in
             let id = try PathParams(context).string("job_id")
