@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Workflows
 
 /// JSON request bodies, decoded with errors that name the field and what it must be ("missing field series",
 /// "series[3].value must be a number") instead of the decoder's own text.
@@ -29,48 +30,16 @@ enum JSONBody {
         }
     }
 
-    /// The problem a decoding error stands for, naming the field. With `body`, an error the decoder reports
-    /// without a place is checked against the text: valid JSON there means a number that its field cannot
-    /// hold (on Linux the decoder calls 2.5 for an integer "not valid JSON", without the key).
+    /// The problem a decoding error stands for, naming the field (`DecodingProblem`). With `body`, an error the
+    /// decoder reports without a place is checked against the text: valid JSON there means a number that its field
+    /// cannot hold (on Linux the decoder calls 2.5 for an integer "not valid JSON", without the key).
     static func describe(_ error: any Error, body: Data? = nil) -> String {
         guard let error = error as? DecodingError else { return "request body is not valid JSON" }
-        switch error {
-        case .keyNotFound(let key, let c):
-            return "missing field \(path(c.codingPath + [key]))"
-        case .typeMismatch(let type, let c):
-            return "\(path(c.codingPath)) must be \(expectation(type))"
-        case .valueNotFound(let type, let c):
-            return "\(path(c.codingPath)) must be \(expectation(type)), not null"
-        case .dataCorrupted(let c) where !c.codingPath.isEmpty:
-            return "\(path(c.codingPath)) is not valid: \(c.debugDescription)"
-        case .dataCorrupted:
-            if let body, (try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])) != nil {
-                return "request body is valid JSON but holds a number its field cannot take (a fraction, or out of range, where a whole number is expected)"
-            }
-            return "request body is not valid JSON"
-        @unknown default:
-            return "request body is not valid JSON"
+        if case .dataCorrupted(let c) = error, c.codingPath.isEmpty, let body,
+           (try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])) != nil {
+            return "request body is valid JSON but holds a number its field cannot take (a fraction, or out of range, where a whole number is expected)"
         }
-    }
-
-    /// `series[3].value` for the keys series, 3, value; "request body" for none.
-    static func path(_ keys: [any CodingKey]) -> String {
-        var out = ""
-        for key in keys {
-            if let index = key.intValue { out += "[\(index)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
-        }
-        return out.isEmpty ? "request body" : out
-    }
-
-    /// What a value of `type` is, as said to a client.
-    static func expectation(_ type: Any.Type) -> String {
-        if type == String.self { return "a string" }
-        if type == Bool.self { return "true or false" }
-        if type == Double.self || type == Float.self { return "a number" }
-        if type is any BinaryInteger.Type { return "a whole number" }
-        let name = String(describing: type)
-        if name.hasPrefix("Array<") { return "an array" }
-        return "an object"
+        return DecodingProblem.describe(error)
     }
 }
 
