@@ -15,25 +15,22 @@ public struct AnomalyBaselines: Sendable {
     }
 
     /// A fit's parameters, checked: `.invalid` naming the parameter and its range.
-    public static func checkedParameters(variant: String, k: Double, tail: String, period: Int?, points: Int) throws
-        -> (variant: AnomalyBaseline.Variant, tail: AnomalyBaseline.Tail)
-    {
-        guard let v = AnomalyBaseline.Variant(rawValue: variant) else {
+    public static func checkParameters(variant: String, k: Double, tail: String, period: Int?, points: Int) throws {
+        guard AnomalyBaseline.Variant(rawValue: variant) != nil else {
             throw WorkflowError.invalid("variant must be one of standard, robust, seasonal (got \"\(variant.prefix(20))\")")
         }
         guard k.isFinite, k > 0, k <= 100 else { throw WorkflowError.invalid("k must be a number above 0 and at most 100 (got \(k))") }
-        guard let t = AnomalyBaseline.Tail(rawValue: tail) else {
+        guard AnomalyBaseline.Tail(rawValue: tail) != nil else {
             throw WorkflowError.invalid("tail must be one of both, upper, lower (got \"\(tail.prefix(10))\")")
         }
         if let period, period < 2 || period > points / 2 {
             throw WorkflowError.invalid("period must be between 2 and half the number of points (\(points / 2)), got \(period)")
         }
-        return (v, t)
     }
 
     /// Fits a new version of `payload`'s series on train-worker after checking its parameters; the version written.
     public func fit(_ payload: AnomalyFitPayload, requestID: String) async throws -> ModelVersionRecord {
-        _ = try Self.checkedParameters(
+        try Self.checkParameters(
             variant: payload.variant, k: payload.k, tail: payload.tail, period: payload.period, points: payload.values.count)
         return try await fits.fit(payload, requestID: requestID)
     }

@@ -40,13 +40,7 @@ import Testing
             try await baselines.baseline(seriesID: "s", version: nil)
         }
         let handler = AnomalyFitHandler(runtime: f.runtime)
-        let worker = Task {
-            while !Task.isCancelled {
-                guard let delivery = try await f.queue.pop(from: .train, consumer: "w", timeout: .milliseconds(50)) else { continue }
-                try await handler.handle(delivery.message)
-                try await f.queue.acknowledge(delivery)
-            }
-        }
+        let worker = f.trainWorker { try await handler.handle($0) }
         defer { worker.cancel() }
         let (ts, vs) = Self.points(60)
         let first = try await baselines.fit(

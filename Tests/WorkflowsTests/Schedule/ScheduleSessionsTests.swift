@@ -88,13 +88,7 @@ import Testing
         }
         // train-worker's handler, fed from the queue the fit pushes to.
         let handler = ScheduleFitHandler(runtime: f.runtime)
-        let worker = Task {
-            while !Task.isCancelled {
-                guard let delivery = try await f.queue.pop(from: .train, consumer: "w", timeout: .milliseconds(50)) else { continue }
-                try await handler.handle(delivery.message)
-                try await f.queue.acknowledge(delivery)
-            }
-        }
+        let worker = f.trainWorker { try await handler.handle($0) }
         defer { worker.cancel() }
         let trained = try await sessions.train(
             session, csvPath: try f.file(Self.csv), mapping: Self.mapping, clientIP: "10.0.0.1", requestID: "r")

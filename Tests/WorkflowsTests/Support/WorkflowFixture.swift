@@ -30,6 +30,19 @@ struct WorkflowFixture {
             directory: config.uploadDirectory)
     }
 
+    /// train-worker's loop, reduced to its part under test: each message of `train_queue` handled and acknowledged
+    /// until the task is cancelled.
+    func trainWorker(_ handle: @escaping @Sendable (JobMessage) async throws -> Void) -> Task<Void, any Error> {
+        let queue = self.queue
+        return Task {
+            while !Task.isCancelled {
+                guard let delivery = try await queue.pop(from: .train, consumer: "w", timeout: .milliseconds(50)) else { continue }
+                try await handle(delivery.message)
+                try await queue.acknowledge(delivery)
+            }
+        }
+    }
+
     /// Writes `text` to a new file in the upload directory; its path.
     func file(_ text: String) throws -> String {
         let path = directory + "/.incoming-" + UUID().uuidString
